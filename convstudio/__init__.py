@@ -1,0 +1,17 @@
+"""ConvStudio: build convolutional networks and see how convolution works.
+
+The public API (the CLI and the app are built on it)::
+
+    from convstudio import load_network, save_network, infer, init_weights, run
+"""
+from .engine.execute import run
+from .engine.infer import infer
+from .engine.weights import init_weights, load_weights, save_weights
+from .errors import ConvStudioError, FormatError, GraphError, ResourceLimitError, RunCancelled
+from .io import load_network, save_network
+
+__version__ = "0.1.0"
+
+__all__ = ["ConvStudioError", "FormatError", "GraphError", "ResourceLimitError", "RunCancelled", "infer",
+           "init_weights", "load_network", "load_weights", "run", "save_network", "save_weights",
+           "__version__"]

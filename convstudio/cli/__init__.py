@@ -1,0 +1,44 @@
+"""The `convstudio` command: opens the app, or runs a subcommand without a display.
+
+Every error a user can cause ends as one line on stderr and exit status 2
+(1 where a network was read but has errors), never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import ConvStudioError
+from . import summary
+
+SUBCOMMANDS = {"summary": summary}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="convstudio", description="Build convolutional networks and see how convolution works.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in SUBCOMMANDS.items():
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in SUBCOMMANDS and not argv[0].startswith("-"):
+        return gui_main(argv)
+    args = build_parser().parse_args(argv)
+    try:
+        return SUBCOMMANDS[args.command].run(args)
+    except ConvStudioError as e:
+        print(f"convstudio {args.command}: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def gui_main(argv: list[str] | None = None) -> int:
+    """Open the app, optionally with a network file."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from ..qt.app import run_app  # imported here so subcommands never need a display
+
+    return run_app(argv)

@@ -1,0 +1,1 @@
+"""Inference, execution, weights, images and explanations (NumPy, no Qt)."""

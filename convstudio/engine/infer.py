@@ -1,0 +1,149 @@
+"""Shape and cost inference with plain-language diagnostics.
+
+`infer` never raises for a network that does not fit: a node that fails gets an
+error diagnostic, everything downstream is marked unknown, and the rest is still
+computed, so the app can show every problem at once while the user edits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import layers
+from ..graph import Network
+from ..layers import Shape, ShapeError
+from . import receptive
+from .receptive import Field
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    level: str  # "error" or "warning"
+    node: str
+    text: str  # the explanation without the node id
+
+    @property
+    def message(self) -> str:
+        return f"{self.node}: {self.text}"
+
+
+@dataclass
+class NodeReport:
+    id: str
+    type: str
+    shape: Shape | None = None
+    params: int | None = None
+    macs: int | None = None
+    receptive_field: Field | None = None
+    inputs: list[str] = field(default_factory=list)
+    input_shapes: list[Shape] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    blocked_by: str | None = None  # the upstream node whose failure leaves this one unknown
+
+    @property
+    def ok(self) -> bool:
+        return self.shape is not None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "warning"]
+
+
+@dataclass
+class Report:
+    name: str
+    order: list[str]
+    nodes: dict[str, NodeReport]
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for i in self.order for d in self.nodes[i].diagnostics]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "warning"]
+
+    @property
+    def total_params(self) -> int:
+        return sum(r.params or 0 for r in self.nodes.values())
+
+    @property
+    def total_macs(self) -> int:
+        return sum(r.macs or 0 for r in self.nodes.values())
+
+    @property
+    def outputs(self) -> list[str]:
+        """Nodes nobody consumes: the network's results."""
+        used = {s for r in self.nodes.values() for s in r.inputs}
+        return [i for i in self.order if i not in used]
+
+    @property
+    def inputs(self) -> list[str]:
+        return [i for i in self.order if self.nodes[i].type == "Input"]
+
+
+def infer(net: Network, input_shape: Shape | None = None) -> Report:
+    """Per-node shapes, parameter counts, MACs, receptive fields and diagnostics.
+
+    `input_shape` (C, H, W) replaces the shape of every Input layer for this run.
+    """
+    order, cyclic = net.topological_order()
+    nodes: dict[str, NodeReport] = {}
+    for nid in order:
+        node = net.node(nid)
+        rep = NodeReport(nid, node.type, inputs=list(node.inputs))
+        _infer_node(node, rep, nodes, input_shape)
+        nodes[nid] = rep
+    for nid in cyclic:
+        node = net.node(nid)
+        rep = NodeReport(nid, node.type, inputs=list(node.inputs))
+        rep.diagnostics.append(Diagnostic("error", nid, "sits on a loop of connections (or after one); "
+                                          "remove the connection that leads back"))
+        nodes[nid] = rep
+    return Report(net.name, order + cyclic, nodes)
+
+
+def _infer_node(node, rep: NodeReport, done: dict[str, NodeReport], input_shape) -> None:
+    decl = layers.get(node.type)
+    if decl.name == "Input":
+        rep.shape = tuple(input_shape) if input_shape else decl.output_shape(node.params, [])
+        rep.params, rep.macs = 0, 0
+        rep.receptive_field = receptive.for_input(*rep.shape[1:]) if len(rep.shape) == 3 else None
+        return
+    if len(node.inputs) < decl.min_inputs:
+        rep.diagnostics.append(Diagnostic("error", node.id, _missing(decl, len(node.inputs))))
+        return
+    ups = [done[s] for s in node.inputs]
+    blocked = next((u for u in ups if u.shape is None), None)
+    if blocked is not None:
+        rep.blocked_by = blocked.blocked_by or blocked.id
+        return
+    shapes = [u.shape for u in ups]
+    rep.input_shapes = shapes
+    p = node.params
+    try:
+        rep.shape = decl.output_shape(p, shapes)
+    except ShapeError as e:
+        rep.diagnostics.append(Diagnostic("error", node.id, str(e)))
+        return
+    rep.params = decl.param_count(p, shapes)
+    rep.macs = decl.macs(p, shapes, rep.shape)
+    rep.diagnostics += [Diagnostic("warning", node.id, w) for w in decl.warnings(p, shapes, rep.shape)]
+    fields = [u.receptive_field for u in ups if u.receptive_field is not None]
+    if fields:
+        rep.receptive_field = receptive.step(receptive.merge(fields), decl.window(p, shapes))
+
+
+def _missing(decl, have: int) -> str:
+    need = decl.min_inputs
+    what = f"{need} input{'s' if need > 1 else ''}" if decl.max_inputs == need else f"at least {need} inputs"
+    has = "none" if have == 0 else str(have)
+    return f"needs {what} but has {has}; connect a layer to it"
+

@@ -1,0 +1,111 @@
+"""Weights: deterministic initialisation and .npz files keyed "<layer id>/<name>".
+
+Each node draws from its own random stream (seed, node id), so changing one node
+re-initialises only that node and a network always starts from the same numbers.
+"""
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+import zlib
+
+import numpy as np
+
+from .. import layers
+from ..errors import ConvStudioError, FormatError
+from ..graph import Network
+from ..io.atomic import write_atomic
+from ..layers import fmt_shape
+from .infer import Report, infer
+
+WeightSet = dict[str, dict[str, np.ndarray]]
+
+
+def node_rng(seed: int, node_id: str) -> np.random.Generator:
+    """The random stream of one node: stable across runs, processes and machines."""
+    return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(node_id.encode("utf-8"))])
+
+
+def expected_shapes(net: Network, report: Report | None = None) -> dict[str, dict[str, tuple]]:
+    """Weight shapes every node with known inputs needs."""
+    report = report or infer(net)
+    out = {}
+    for node in net:
+        rep = report.nodes[node.id]
+        if rep.ok and node.type != "Input":
+            shapes = layers.get(node.type).weight_shapes(node.params, rep.input_shapes)
+            if shapes:
+                out[node.id] = shapes
+    return out
+
+
+def init_weights(net: Network, seed: int = 0, report: Report | None = None) -> WeightSet:
+    """PyTorch-style default initial weights for every node whose shape is known."""
+    report = report or infer(net)
+    weights: WeightSet = {}
+    for node in net:
+        rep = report.nodes[node.id]
+        if rep.ok and node.type != "Input":
+            w = layers.get(node.type).init_weights(node.params, rep.input_shapes, node_rng(seed, node.id))
+            if w:
+                weights[node.id] = w
+    return weights
+
+
+def refresh_weights(net: Network, weights: WeightSet, seed: int = 0, report: Report | None = None) -> WeightSet:
+    """Keep every array that still fits; initialise only nodes whose shapes changed or are new."""
+    report = report or infer(net)
+    fresh: WeightSet = {}
+    for nid, shapes in expected_shapes(net, report).items():
+        old = weights.get(nid, {})
+        if set(old) == set(shapes) and all(old[k].shape == tuple(s) for k, s in shapes.items()):
+            fresh[nid] = old
+        else:
+            node = net.node(nid)
+            fresh[nid] = layers.get(node.type).init_weights(node.params, report.nodes[nid].input_shapes,
+                                                            node_rng(seed, nid))
+    return fresh
+
+
+def check_weights(net: Network, weights: WeightSet, report: Report | None = None) -> None:
+    """Raise ConvStudioError naming the first missing or mis-shaped array and both shapes."""
+    for nid, shapes in expected_shapes(net, report).items():
+        for name, shape in shapes.items():
+            arr = weights.get(nid, {}).get(name)
+            if arr is None:
+                raise ConvStudioError(f"{nid}/{name}: missing from the weights (expected {fmt_shape(shape)})")
+            if tuple(arr.shape) != tuple(shape):
+                raise ConvStudioError(f"{nid}/{name}: expected {fmt_shape(shape)}, the weights have {fmt_shape(arr.shape)}")
+
+
+def save_weights(path: str | os.PathLike, weights: WeightSet) -> None:
+    """Write an .npz atomically, float32 arrays keyed "<layer id>/<name>"."""
+    flat = {f"{nid}/{name}": np.asarray(a, np.float32) for nid, ws in weights.items() for name, a in ws.items()}
+    buf = io.BytesIO()
+    np.savez(buf, **flat)
+    write_atomic(path, buf.getvalue())
+
+
+def load_weights(path: str | os.PathLike, net: Network | None = None, report: Report | None = None) -> WeightSet:
+    """Read an .npz (never unpickling); with `net`, check every array the network needs."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            weights: WeightSet = {}
+            for key in data.files:
+                nid, sep, name = key.rpartition("/")
+                if not sep:
+                    raise FormatError(f"{path}: key {key!r} is not of the form '<layer id>/<name>'")
+                weights.setdefault(nid, {})[name] = np.asarray(data[key], dtype=np.float32)
+    except FormatError:
+        raise
+    except FileNotFoundError:
+        raise FormatError(f"{path}: no such file") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise FormatError(f"{path}: not a readable .npz weights file ({e})") from None
+    if net is not None:
+        try:
+            check_weights(net, weights, report)
+        except ConvStudioError as e:
+            raise FormatError(f"{path}: {e}") from None
+    return weights

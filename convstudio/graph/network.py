@@ -1,0 +1,178 @@
+"""The network as data: ordered nodes whose `inputs` are the edges.
+
+Only edit commands (graph.commands) call the mutating methods; every mutation is
+journaled so a command can be undone exactly, and observers hear one `changed`
+event per command.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from psygnal import Signal
+
+from ..errors import GraphError
+from .node import Node
+
+META = "\0meta"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one edit touched: node ids (present or gone), and whether more than positions changed."""
+
+    ids: frozenset[str]
+    structural: bool = True
+    reset: bool = False
+
+
+class Network:
+    changed = Signal(object)
+
+    def __init__(self, name: str = "Untitled", description: str = "", nodes: Iterable[Node] = (),
+                 weights: str | None = None):
+        self.name = name
+        self.description = description
+        self.weights = weights
+        self._nodes: dict[str, Node] = {}
+        for n in nodes:
+            if n.id in self._nodes:
+                raise GraphError(f"id {n.id!r} is used twice")
+            self._nodes[n.id] = n
+        self._journal: dict[str, tuple[int, Node] | None] | None = None
+
+    # -- reading ----------------------------------------------------------------------
+    def __contains__(self, node_id: str) -> bool:
+        return node_id in self._nodes
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self._nodes.values())
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def node(self, node_id: str) -> Node:
+        try:
+            return self._nodes[node_id]
+        except KeyError:
+            raise GraphError(f"there is no layer {node_id!r}") from None
+
+    def ids(self) -> list[str]:
+        return list(self._nodes)
+
+    def index(self, node_id: str) -> int:
+        return self.ids().index(node_id)
+
+    def consumers(self, node_id: str) -> list[tuple[str, int]]:
+        """(consumer id, input slot) for every edge leaving `node_id`."""
+        return [(n.id, i) for n in self._nodes.values() for i, src in enumerate(n.inputs) if src == node_id]
+
+    def edges(self) -> list[tuple[str, str, int]]:
+        """(source, target, slot) for every edge, in node order."""
+        return [(src, n.id, i) for n in self._nodes.values() for i, src in enumerate(n.inputs)]
+
+    def topological_order(self) -> tuple[list[str], list[str]]:
+        """(order, ids on or behind a cycle); file order breaks ties so results are stable."""
+        pending = {n.id: sum(1 for s in set(n.inputs) if s in self._nodes) for n in self._nodes.values()}
+        users: dict[str, list[str]] = {i: [] for i in self._nodes}
+        for n in self._nodes.values():
+            for s in set(n.inputs):
+                if s in users:
+                    users[s].append(n.id)
+        ready = [i for i in self._nodes if pending[i] == 0]
+        order: list[str] = []
+        while ready:
+            nid = ready.pop(0)
+            order.append(nid)
+            for u in users[nid]:
+                pending[u] -= 1
+                if pending[u] == 0:
+                    ready.append(u)
+        done = set(order)
+        return order, [i for i in self._nodes if i not in done]
+
+    def reaches(self, start: str, goal: str) -> bool:
+        """True when a path of edges leads from `start` to `goal`."""
+        seen, stack = set(), [start]
+        while stack:
+            cur = stack.pop()
+            if cur == goal:
+                return True
+            if cur in seen:
+                continue
+            seen.add(cur)
+            stack.extend(c for c, _ in self.consumers(cur))
+        return False
+
+    def new_id(self, prefix: str) -> str:
+        """The first free readable id `prefix1`, `prefix2`, …"""
+        k = 1
+        while f"{prefix}{k}" in self._nodes:
+            k += 1
+        return f"{prefix}{k}"
+
+    # -- journaled mutation (commands only) --------------------------------------------
+    def _touch(self, node_id: str) -> None:
+        if self._journal is not None and node_id not in self._journal:
+            self._journal.update(self._snapshot([node_id]))
+
+    def _meta(self) -> Node:
+        return Node(META, "Input", {"name": self.name, "description": self.description, "weights": self.weights})
+
+    def _insert(self, node: Node, index: int | None = None) -> None:
+        if node.id in self._nodes:
+            raise GraphError(f"id {node.id!r} is already used")
+        self._touch(node.id)
+        items = list(self._nodes.items())
+        items.insert(len(items) if index is None else index, (node.id, node))
+        self._nodes = dict(items)
+
+    def _remove(self, node_id: str) -> Node:
+        self.node(node_id)
+        self._touch(node_id)
+        return self._nodes.pop(node_id)
+
+    def _modify(self, node_id: str) -> Node:
+        """The node, journaled for undo; the caller then changes it in place."""
+        node = self.node(node_id)
+        self._touch(node_id)
+        return node
+
+    def _set_meta(self, **fields) -> None:
+        self._touch(META)
+        for k, v in fields.items():
+            setattr(self, k, v)
+
+    def _begin(self) -> None:
+        self._journal = {}
+
+    def _end(self) -> dict[str, tuple[int, Node] | None]:
+        journal, self._journal = self._journal or {}, None
+        return journal
+
+    def _snapshot(self, ids: Iterable[str]) -> dict[str, tuple[int, Node] | None]:
+        order = self.ids()
+        snap: dict[str, tuple[int, Node] | None] = {}
+        for i in ids:
+            if i == META:
+                snap[i] = (0, self._meta())
+            else:
+                snap[i] = (order.index(i), self._nodes[i].copy()) if i in self._nodes else None
+        return snap
+
+    def _apply(self, snap: dict[str, tuple[int, Node] | None]) -> None:
+        """Put the touched nodes back as in `snap`; untouched ones keep their order."""
+        if META in snap:
+            meta = snap[META][1].params
+            self.name, self.description, self.weights = meta["name"], meta["description"], meta["weights"]
+        items = [(k, v) for k, v in self._nodes.items() if k not in snap]
+        for nid, state in sorted(((k, v) for k, v in snap.items() if v and k != META), key=lambda kv: kv[1][0]):
+            items.insert(state[0], (nid, state[1].copy()))
+        self._nodes = dict(items)
+
+    def _emit(self, ids: Iterable[str], structural: bool = True) -> None:
+        self.changed.emit(Change(frozenset(i for i in ids if i != META), structural))
+
+    def emit_reset(self) -> None:
+        """Tell observers to rebuild everything (after a load)."""
+        self.changed.emit(Change(frozenset(self._nodes), True, reset=True))

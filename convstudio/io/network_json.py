@@ -1,0 +1,251 @@
+"""Reading and writing networks as JSON (format version 1).
+
+Loading goes in stages — decode → parse → header → schema → semantics → build — and
+every failure is one line naming the JSON path and the reason, e.g.
+`layers[3].params.stride[0]: must be ≥ 1, got 0`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from functools import lru_cache
+from typing import Any
+
+import jsonschema
+
+from .. import layers
+from ..errors import FormatError, GraphError
+from ..graph import Network, Node, coerce_params
+from ..layers.params import ParamError
+from .atomic import write_atomic
+from .paths import json_path
+from .schema import FORMAT, VERSION, network_schema
+
+MAX_BYTES = 64 * 1024 * 1024
+
+
+# -- writing --------------------------------------------------------------------------------
+def network_to_dict(net: Network) -> dict:
+    out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "name": net.name}
+    if net.description:
+        out["description"] = net.description
+    out["layers"] = [_node_to_dict(n) for n in net]
+    if net.weights:
+        out["weights"] = net.weights
+    return out
+
+
+def _node_to_dict(n: Node) -> dict:
+    entry: dict[str, Any] = {"id": n.id, "type": n.type, "params": n.params}
+    if n.inputs:
+        entry["inputs"] = list(n.inputs)
+    entry["position"] = [_number(v) for v in n.position]
+    return entry
+
+
+def _number(v: float) -> int | float:
+    return int(v) if float(v).is_integer() else round(float(v), 2)
+
+
+def dumps(net: Network) -> str:
+    """Indented JSON with short lists kept on one line, so files read and diff well."""
+    return _pretty(network_to_dict(net), "") + "\n"
+
+
+def _pretty(value: Any, indent: str) -> str:
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_pretty(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        return "[\n" + ",\n".join(inner + _pretty(v, inner) for v in value) + "\n" + indent + "]"
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def save_network(net: Network, path: str | os.PathLike) -> None:
+    """Write atomically: the old file stays whole until the new one is complete."""
+    write_atomic(path, dumps(net).encode("utf-8"))
+
+
+# -- reading --------------------------------------------------------------------------------
+def load_network(path: str | os.PathLike) -> Network:
+    """Read a network file; raises FormatError with `path: json.path: reason`."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            raise FormatError(f"{path}: file is {size // (1024 * 1024)} MB; a network file is at most 64 MB")
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FormatError:
+        raise
+    except FileNotFoundError:
+        raise FormatError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FormatError(f"{path}: is a folder, not a network file") from None
+    except OSError as e:
+        raise FormatError(f"{path}: cannot be read ({e.strerror or e})") from None
+    try:
+        return loads(data)
+    except FormatError as e:
+        raise FormatError(f"{path}: {e}") from None
+
+
+def loads(data: str | bytes) -> Network:
+    """Parse network JSON text or bytes; raises FormatError naming the JSON path."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise FormatError(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})") from None
+    try:
+        doc = json.loads(data, parse_constant=_reject_constant)
+    except json.JSONDecodeError as e:
+        raise FormatError(f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except RecursionError:
+        raise FormatError("not valid JSON: nested too deeply") from None
+    return network_from_dict(doc)
+
+
+def _reject_constant(name: str):
+    raise FormatError(f"not valid JSON: {name} is not a number JSON allows")
+
+
+def network_from_dict(doc: Any) -> Network:
+    _check_header(doc)
+    _check_schema(doc)
+    nodes = _build_nodes(doc["layers"])
+    net = Network(doc.get("name", "Untitled"), doc.get("description", ""), nodes, doc.get("weights"))
+    _check_cycles(net)
+    return net
+
+
+def _check_header(doc: Any) -> None:
+    if not isinstance(doc, dict):
+        raise FormatError(f"(top level): must be an object, got {_kind(doc)}")
+    if doc.get("format") != FORMAT:
+        raise FormatError(f'format: must be "{FORMAT}", got {json.dumps(doc.get("format"))} — is this a ConvStudio network?')
+    version = doc.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        raise FormatError(f"version: this file is version {version}, newer than the version {VERSION} "
+                          "this ConvStudio reads; update ConvStudio to open it")
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    schema = network_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def _check_schema(doc: dict) -> None:
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path).__len__())
+    if not errors:
+        return
+    error = _most_specific(errors)
+    raise FormatError(_explain(error, doc))
+
+
+def _most_specific(errors) -> jsonschema.ValidationError:
+    """The first error in document order, descended to its deepest cause."""
+    def flat(e):
+        if e.context:
+            return max((flat(c) for c in e.context), key=lambda c: len(c.absolute_path))
+        return e
+    first = min(errors, key=lambda e: [str(p) for p in e.absolute_path])
+    return flat(first)
+
+
+def _explain(error: jsonschema.ValidationError, doc: dict) -> str:
+    path = list(error.absolute_path)
+    friendly = _param_reason(path, doc)
+    if friendly:
+        return friendly
+    inst = error.instance
+    v = error.validator
+    if v == "required":
+        missing = next(p for p in error.validator_value if p not in inst)
+        return f"{json_path(path + [missing])}: is missing"
+    if v == "additionalProperties":
+        extra = sorted(set(inst) - set(error.schema.get("properties", {})))
+        return f"{json_path(path + [extra[0]])}: unknown field"
+    if v == "enum" and path and path[-1] == "type":
+        return f"{json_path(path)}: unknown layer type {json.dumps(inst)}; known types: {', '.join(layers.names())}"
+    if v == "pattern":
+        return f"{json_path(path)}: {json.dumps(inst)} is not a valid id (letters, digits, '_', '-', '.'; starts with a letter or '_')"
+    reason = {
+        "type": lambda: f"must be {_type_word(error.validator_value)}, got {_kind(inst)}",
+        "const": lambda: f"must be {json.dumps(error.validator_value)}, got {json.dumps(inst)}",
+        "enum": lambda: f"must be one of {', '.join(json.dumps(x) for x in error.validator_value)}, got {json.dumps(inst)}",
+        "minItems": lambda: f"must have {error.validator_value} entries, got {len(inst)}",
+        "maxItems": lambda: f"must have {error.validator_value} entries, got {len(inst)}",
+        "minimum": lambda: f"must be ≥ {error.validator_value}, got {inst}",
+        "maximum": lambda: f"must be ≤ {error.validator_value}, got {inst}",
+    }.get(v, lambda: error.message)()
+    return f"{json_path(path)}: {reason}"
+
+
+def _param_reason(path: list, doc: dict) -> str | None:
+    """For a bad parameter, the catalogue's own explanation (the same the app shows)."""
+    if len(path) < 4 or path[0] != "layers" or path[2] != "params":
+        return None
+    entry = doc["layers"][path[1]]
+    try:
+        param = layers.get(entry["type"]).param(path[3])
+        param.coerce(entry["params"][path[3]])
+    except (KeyError, TypeError):
+        return None
+    except ParamError as e:
+        return f"{json_path(path[:4])}{e.where}: {e.message}"
+    return None
+
+
+def _type_word(t) -> str:
+    words = {"object": "an object", "array": "a list", "string": "text", "integer": "a whole number",
+             "number": "a number", "boolean": "true or false", "null": "null"}
+    if isinstance(t, list):
+        return " or ".join(words.get(x, x) for x in t)
+    return words.get(t, t)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _build_nodes(entries: list[dict]) -> list[Node]:
+    seen: dict[str, int] = {}
+    for i, e in enumerate(entries):
+        if e["id"] in seen:
+            raise FormatError(f"layers[{i}].id: {json.dumps(e['id'])} is already used by layers[{seen[e['id']]}]")
+        seen[e["id"]] = i
+    nodes = []
+    for i, e in enumerate(entries):
+        try:
+            params = coerce_params(e["type"], e.get("params", {}), node_id=e["id"])
+        except GraphError as err:
+            raise FormatError(f"layers[{i}].params: {err}") from None
+        inputs = list(e.get("inputs", []))
+        for j, src in enumerate(inputs):
+            if src not in seen:
+                raise FormatError(f"layers[{i}].inputs[{j}]: unknown layer id {json.dumps(src)}")
+            if src == e["id"]:
+                raise FormatError(f"layers[{i}].inputs[{j}]: {e['id']} cannot take its own output")
+        decl = layers.get(e["type"])
+        if decl.max_inputs is not None and len(inputs) > decl.max_inputs:
+            most = "no inputs" if decl.max_inputs == 0 else f"at most {decl.max_inputs} input{'s' * (decl.max_inputs > 1)}"
+            raise FormatError(f"layers[{i}].inputs: {e['type']} takes {most}, got {len(inputs)}")
+        pos = tuple(float(v) for v in e.get("position", (0, 0)))
+        if not all(math.isfinite(v) for v in pos):
+            raise FormatError(f"layers[{i}].position: must be finite numbers")
+        nodes.append(Node(e["id"], e["type"], params, inputs, pos))
+    return nodes
+
+
+def _check_cycles(net: Network) -> None:
+    order, cyclic = net.topological_order()
+    if cyclic:
+        loop = [i for i in cyclic if any(net.reaches(c, i) for c, _ in net.consumers(i))]
+        raise FormatError(f"layers: the connections between {', '.join(loop or cyclic)} form a cycle")

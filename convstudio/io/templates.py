@@ -1,0 +1,34 @@
+"""The bundled template networks (resources/networks/*.json), found through importlib.resources."""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from ..errors import FormatError
+from ..graph import Network
+from .network_json import load_network, loads
+
+DEFAULT = "tinyvgg"
+
+
+def _folder():
+    return resources.files("convstudio") / "resources" / "networks"
+
+
+def template_names() -> list[str]:
+    return sorted(p.name[:-5] for p in _folder().iterdir() if p.name.endswith(".json"))
+
+
+def load_template(name: str) -> Network:
+    """A fresh copy of a bundled network; FormatError lists the known names."""
+    entry = _folder() / f"{name}.json"
+    if not entry.is_file():
+        raise FormatError(f"no template {name!r}; templates: {', '.join(template_names())}")
+    return loads(entry.read_bytes())
+
+
+def open_source(source: str) -> Network:
+    """A network from a file path or `template:NAME`."""
+    if source.startswith("template:"):
+        return load_template(source.split(":", 1)[1])
+    return load_network(Path(source))

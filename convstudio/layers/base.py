@@ -1,0 +1,122 @@
+"""The layer declaration: one subclass of `LayerType` per layer type.
+
+A declaration says everything the rest of the program needs about a type — its
+parameters, how many inputs it takes, its output-shape rule, its parameter and MAC
+counts, its weights and their initialisation, its receptive-field window and its
+NumPy forward — so adding a type means writing one class in one file.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping, Sequence
+
+import numpy as np
+
+from .params import Param
+
+Shape = tuple[int, ...]
+Params = Mapping[str, Any]
+Weights = Mapping[str, np.ndarray]
+Cancel = Callable[[], bool] | None
+
+
+class ShapeError(ValueError):
+    """The layer cannot take its inputs; the message is plain language without the node id."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """How one spatial axis of a layer maps output pixels to input pixels.
+
+    `kernel` is the dilated extent, `stride` the step, `pad` the padding before the
+    first pixel; `upscale` > 1 means each input pixel feeds several outputs.
+    """
+
+    kernel: int = 1
+    stride: int = 1
+    pad: int = 0
+    upscale: int = 1
+
+
+GLOBAL = "global"
+
+
+class LayerType:
+    """Base class of a layer declaration; subclasses set the class attributes."""
+
+    name: ClassVar[str]
+    family: ClassVar[str]
+    summary: ClassVar[str]
+    params: ClassVar[tuple[Param, ...]] = ()
+    min_inputs: ClassVar[int] = 1
+    max_inputs: ClassVar[int | None] = 1
+    trainable: ClassVar[tuple[str, ...]] = ()
+
+    # -- parameters -----------------------------------------------------------------
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.coerce(p.default) if p.default is not None else None for p in self.params}
+
+    def key_params(self, p: Params) -> str:
+        """Short label in the seed's notation, e.g. `K64 F3 S1 P1`."""
+        return ""
+
+    # -- shapes and costs -------------------------------------------------------------
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        raise NotImplementedError
+
+    def weight_shapes(self, p: Params, inputs: Sequence[Shape]) -> dict[str, Shape]:
+        """Every array this layer keeps in a weights file, trainable or not."""
+        return {}
+
+    def param_count(self, p: Params, inputs: Sequence[Shape]) -> int:
+        shapes = self.weight_shapes(p, inputs)
+        return sum(math.prod(shapes[n]) for n in self.trainable if n in shapes)
+
+    def macs(self, p: Params, inputs: Sequence[Shape], out: Shape) -> int:
+        return 0
+
+    def warnings(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[str]:
+        return []
+
+    def window(self, p: Params, inputs: Sequence[Shape]) -> tuple[Window, Window] | str | None:
+        """Per-axis windows (height, width), GLOBAL for whole-input layers, None if pointwise."""
+        return None
+
+    # -- numbers --------------------------------------------------------------------
+    def init_weights(self, p: Params, inputs: Sequence[Shape], rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {}
+
+    def forward(self, p: Params, xs: Sequence[np.ndarray], w: Weights, cancel: Cancel = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<layer type {self.name}>"
+
+
+def uniform_fan_in(rng: np.random.Generator, shapes: Mapping[str, Shape], fan_in: int) -> dict[str, np.ndarray]:
+    """PyTorch's default for conv and linear layers: U(±1/√fan_in) for weight and bias."""
+    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+    return {name: rng.uniform(-bound, bound, size=shape).astype(np.float32) for name, shape in shapes.items()}
+
+
+def require_image(inputs: Sequence[Shape], what: str = "an image") -> Shape:
+    """The single C×H×W input, or a ShapeError that says how to fix a flat one."""
+    shape = inputs[0]
+    if len(shape) != 3:
+        raise ShapeError(
+            f"expects {what} C×H×W but gets a flat vector of {shape[0]}; "
+            "move it before Flatten/Dense"
+        )
+    return shape
+
+
+def fmt_shape(shape: Shape | None) -> str:
+    """A shape written the way the app writes it everywhere: C×H×W."""
+    return "?" if shape is None else "×".join(str(s) for s in shape)

@@ -1,0 +1,95 @@
+"""Pooling layers: MaxPool2D, AvgPool2D, GlobalAvgPool2D."""
+from __future__ import annotations
+
+from .. import kernels
+from .base import GLOBAL, LayerType, ShapeError, Window, require_image
+from .conv import sliding_shape, sliding_warnings
+from .params import Param
+from .registry import register
+
+POOL_PARAMS = (
+    Param("kernel_size", "pair", 2, "Window size F: the height × width pooled into one value.", letter="F",
+          minimum=1, maximum=4096),
+    Param("stride", "pair", None, "Stride S: jump between windows; empty means the kernel size.", letter="S",
+          minimum=1, maximum=4096, nullable=True, null_means="kernel size"),
+    Param("padding", "pair", 0, "Padding P on each border, at most half the kernel.", letter="P",
+          minimum=0, maximum=2048),
+)
+
+
+def _resolved(p) -> dict:
+    """The parameters with the stride filled in from the kernel when empty."""
+    return {**p, "stride": p["stride"] or p["kernel_size"]}
+
+
+def _pads(p):
+    return tuple((p["padding"][a], p["padding"][a]) for a in (0, 1))
+
+
+class _Pool(LayerType):
+    family = "Pooling"
+    params = POOL_PARAMS
+
+    def key_params(self, p) -> str:
+        q = _resolved(p)
+
+        def one(v):
+            return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
+
+        text = f"F{one(q['kernel_size'])} S{one(q['stride'])}"
+        return text + (f" P{one(q['padding'])}" if q["padding"] != [0, 0] else "")
+
+    def output_shape(self, p, inputs):
+        c, h, w = require_image(inputs)
+        q = _resolved(p)
+        for a in (0, 1):
+            if 2 * q["padding"][a] > q["kernel_size"][a]:
+                raise ShapeError(f"padding {q['padding'][a]} is more than half the kernel {q['kernel_size'][a]}")
+        oh, ow = sliding_shape(q, (h, w), _pads(q))
+        return (c, oh, ow)
+
+    def warnings(self, p, inputs, out):
+        return sliding_warnings(_resolved(p), inputs[0][1:], _pads(p))
+
+    def window(self, p, inputs):
+        q = _resolved(p)
+        return tuple(Window(q["kernel_size"][a], q["stride"][a], q["padding"][a]) for a in (0, 1))
+
+    def _args(self, p):
+        q = _resolved(p)
+        return tuple(q["kernel_size"]), tuple(q["stride"]), tuple(q["padding"])
+
+
+@register
+class MaxPool2D(_Pool):
+    name = "MaxPool2D"
+    summary = "Keeps the largest value of each F×F window, channel by channel."
+
+    def forward(self, p, xs, w, cancel=None):
+        return kernels.max_pool2d(xs[0], *self._args(p))
+
+
+@register
+class AvgPool2D(_Pool):
+    name = "AvgPool2D"
+    summary = "Averages each F×F window, channel by channel (padding counts as zeros)."
+
+    def forward(self, p, xs, w, cancel=None):
+        return kernels.avg_pool2d(xs[0], *self._args(p))
+
+
+@register
+class GlobalAvgPool2D(LayerType):
+    name = "GlobalAvgPool2D"
+    family = "Pooling"
+    summary = "Averages each channel over the whole image: C×H×W becomes C×1×1."
+
+    def output_shape(self, p, inputs):
+        c, h, w = require_image(inputs)
+        return (c, 1, 1)
+
+    def window(self, p, inputs):
+        return GLOBAL
+
+    def forward(self, p, xs, w, cancel=None):
+        return kernels.global_avg_pool2d(xs[0])

@@ -1,0 +1,74 @@
+"""Layers that change the layout without weights: Flatten, Upsample2D, ZeroPad2D."""
+from __future__ import annotations
+
+import math
+
+from .. import kernels
+from .base import GLOBAL, LayerType, Window, require_image
+from .params import Param
+from .registry import register
+
+
+@register
+class Flatten(LayerType):
+    name = "Flatten"
+    family = "Reshape"
+    summary = "Unrolls C×H×W into one vector of C·H·W values (channel by channel, row by row)."
+
+    def output_shape(self, p, inputs):
+        return (math.prod(inputs[0]),)
+
+    def window(self, p, inputs):
+        return GLOBAL if len(inputs[0]) == 3 else None
+
+    def forward(self, p, xs, w, cancel=None):
+        return kernels.flatten(xs[0])
+
+
+@register
+class Upsample2D(LayerType):
+    name = "Upsample2D"
+    family = "Reshape"
+    summary = "Repeats each pixel to enlarge the image (nearest neighbour)."
+    params = (Param("scale_factor", "pair", 2, "How many times taller and wider the output is.",
+                    letter="S", minimum=1, maximum=64),)
+
+    def key_params(self, p):
+        s = p["scale_factor"]
+        return f"×{s[0]}" if s[0] == s[1] else f"×{s[0]}×{s[1]}"
+
+    def output_shape(self, p, inputs):
+        c, h, w = require_image(inputs)
+        return (c, h * p["scale_factor"][0], w * p["scale_factor"][1])
+
+    def window(self, p, inputs):
+        return tuple(Window(1, 1, 0, p["scale_factor"][a]) for a in (0, 1))
+
+    def forward(self, p, xs, w, cancel=None):
+        return kernels.upsample_nearest2d(xs[0], tuple(p["scale_factor"]))
+
+
+@register
+class ZeroPad2D(LayerType):
+    name = "ZeroPad2D"
+    family = "Reshape"
+    summary = "Adds rows and columns of zeros around the image."
+    params = (Param("padding", "pad4", 1, "Zeros added: one number, [height, width] or [top, bottom, left, right].",
+                    letter="P", minimum=0, maximum=4096),)
+
+    def key_params(self, p):
+        t, b, l, r = p["padding"]
+        return f"P{t}" if t == b == l == r else "P" + ",".join(map(str, p["padding"]))
+
+    def output_shape(self, p, inputs):
+        c, h, w = require_image(inputs)
+        t, b, l, r = p["padding"]
+        return (c, h + t + b, w + l + r)
+
+    def window(self, p, inputs):
+        t, b, l, r = p["padding"]
+        return Window(1, 1, t), Window(1, 1, l)
+
+    def forward(self, p, xs, w, cancel=None):
+        t, b, l, r = p["padding"]
+        return kernels.zero_pad2d(xs[0], ((t, b), (l, r)))
