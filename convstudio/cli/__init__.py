@@ -9,9 +9,9 @@ import argparse
 import sys
 
 from ..errors import ConvStudioError
-from . import summary
+from . import run, summary
 
-SUBCOMMANDS = {"summary": summary}
+SUBCOMMANDS = {"summary": summary, "run": run}
 
 
 def build_parser() -> argparse.ArgumentParser:
