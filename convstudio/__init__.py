@@ -6,12 +6,13 @@ The public API (the CLI and the app are built on it)::
 """
 from .engine.execute import run
 from .engine.infer import infer
+from .engine.transforms import fc_to_conv
 from .engine.weights import init_weights, load_weights, save_weights
 from .errors import ConvStudioError, FormatError, GraphError, ResourceLimitError, RunCancelled
 from .io import load_network, save_network
 
 __version__ = "0.1.0"
 
-__all__ = ["ConvStudioError", "FormatError", "GraphError", "ResourceLimitError", "RunCancelled", "infer",
+__all__ = ["ConvStudioError", "FormatError", "GraphError", "ResourceLimitError", "RunCancelled", "fc_to_conv", "infer",
            "init_weights", "load_network", "load_weights", "run", "save_network", "save_weights",
            "__version__"]

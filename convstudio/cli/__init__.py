@@ -9,9 +9,9 @@ import argparse
 import sys
 
 from ..errors import ConvStudioError
-from . import run, summary
+from . import convert_fc, run, summary
 
-SUBCOMMANDS = {"summary": summary, "run": run}
+SUBCOMMANDS = {"summary": summary, "run": run, "convert-fc": convert_fc}
 
 
 def build_parser() -> argparse.ArgumentParser:

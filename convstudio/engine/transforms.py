@@ -1,0 +1,184 @@
+"""Graph transforms: fully connected layers rewritten as the convolutions they equal.
+
+A Dense layer reading a flattened C×H×W map computes, for each unit, one weighted sum
+over the whole map: exactly a Conv2D with K = units and an H×W kernel (Flatten is
+C-order, so the weight just reshapes to (K, C, H, W)). A Dense reading another Dense is
+then a 1×1 convolution. The result runs on larger images too, giving score maps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ConvStudioError
+from ..graph import Command, Network, coerce_params
+from .infer import Report, infer
+from .weights import WeightSet
+
+ELEMENTWISE = ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout")  # same values whatever the shape
+CHANNELWISE = ELEMENTWISE + ("Softmax",)  # Softmax on a vector of K = Softmax over the channels of K×1×1
+
+
+@dataclass(frozen=True)
+class DenseToConv:
+    """One Dense layer and the convolution it becomes."""
+
+    id: str
+    units: int
+    channels: int
+    kernel: tuple[int, int]
+    bias: bool
+
+    @property
+    def weight_shape(self) -> tuple[int, int, int, int]:
+        return (self.units, self.channels, *self.kernel)
+
+    def params(self) -> dict:
+        return {"filters": self.units, "kernel_size": list(self.kernel), "stride": [1, 1], "padding": [0, 0],
+                "dilation": [1, 1], "groups": 1, "bias": self.bias}
+
+
+@dataclass(frozen=True)
+class FcPlan:
+    flattens: tuple[str, ...]  # removed; their consumers read the map they flattened
+    denses: tuple[DenseToConv, ...]  # in run order
+
+
+def plan_fc_to_conv(net: Network, report: Report | None = None) -> FcPlan:
+    """What the conversion changes, or ConvStudioError saying why it cannot be done."""
+    report = report or infer(net)
+    if report.errors:
+        raise ConvStudioError(f"cannot convert: {report.errors[0].message}")
+    dense_ids = [i for i in report.order if net.node(i).type == "Dense"]
+    if not dense_ids:
+        raise ConvStudioError(f"nothing to convert: {net.name} has no Dense (fully connected) layer")
+    flattens: list[str] = []
+    denses: dict[str, DenseToConv] = {}
+    for did in dense_ids:
+        origin, path = _origin(net, did)
+        kernel, channels = _source_map(net, report, origin, path, did, denses)
+        if net.node(origin).type == "Flatten" and origin not in flattens:
+            _check_flatten_users(net, origin)
+            flattens.append(origin)
+        units = net.node(did).params["units"]
+        denses[did] = DenseToConv(did, units, channels, kernel, net.node(did).params["bias"])
+    return FcPlan(tuple(flattens), tuple(denses.values()))
+
+
+def _origin(net: Network, dense_id: str) -> tuple[str, list[str]]:
+    """The Flatten or Dense a Dense reads, walking back through channel-wise layers."""
+    path, cur = [], net.node(dense_id).inputs[0]
+    while net.node(cur).type in CHANNELWISE:
+        path.append(cur)
+        cur = net.node(cur).inputs[0]
+    node = net.node(cur)
+    if node.type not in ("Flatten", "Dense"):
+        raise ConvStudioError(f"cannot convert {dense_id}: it reads {cur} ({node.type}); only a Dense layer fed by "
+                              "Flatten or by another Dense (through activations or Dropout) becomes a convolution")
+    return cur, path
+
+
+def _source_map(net, report, origin, path, dense_id, denses) -> tuple[tuple[int, int], int]:
+    """(kernel, channels) of the map the Dense will read once Flatten is gone."""
+    node = net.node(origin)
+    if node.type == "Dense":
+        return (1, 1), node.params["units"]
+    src = node.inputs[0]
+    shape = report.nodes[src].shape
+    if src in denses:
+        shape = (denses[src].units, 1, 1)
+    if len(shape) != 3:
+        raise ConvStudioError(f"cannot convert {dense_id}: {origin} flattens a flat vector from {src}, not an image")
+    softmax = [p for p in path if net.node(p).type == "Softmax"]
+    if softmax and shape[1:] != (1, 1):
+        raise ConvStudioError(f"cannot convert {dense_id}: {softmax[0]} normalises all C·H·W values of "
+                              f"{origin}; on the {shape[1]}×{shape[2]} map it would normalise channels only")
+    return (shape[1], shape[2]), shape[0]
+
+
+def _check_flatten_users(net: Network, flatten_id: str) -> None:
+    """Removing Flatten is only safe when every use of its vector leads into a Dense."""
+    stack = [flatten_id]
+    while stack:
+        cur = stack.pop()
+        users = net.consumers(cur)
+        if cur != flatten_id and not users:
+            raise ConvStudioError(f"cannot remove {flatten_id}: {cur} gives its flat output as a network result")
+        for uid, _ in users:
+            kind = net.node(uid).type
+            if kind in CHANNELWISE:
+                stack.append(uid)
+            elif kind != "Dense":
+                raise ConvStudioError(f"cannot remove {flatten_id}: {uid} ({kind}) also uses its flat output")
+
+
+class FcToConv(Command):
+    """Undoable: remove the Flattens before Dense layers and turn each Dense into a Conv2D (same id and place)."""
+
+    text = "Convert fully connected layers to convolutions"
+
+    def __init__(self):
+        super().__init__()
+        self.plan: FcPlan | None = None
+
+    def perform(self, net: Network) -> None:
+        plan = plan_fc_to_conv(net)
+        for fid in plan.flattens:
+            _bypass(net, fid)
+        for d in plan.denses:
+            node = net._modify(d.id)
+            node.type = "Conv2D"
+            node.params = coerce_params("Conv2D", d.params(), node_id=d.id)
+        errors = infer(net).errors
+        if errors:
+            raise ConvStudioError(f"cannot convert: afterwards {errors[0].message}")
+        self.plan = plan
+
+
+def _bypass(net: Network, node_id: str) -> None:
+    """Remove a one-input node, its consumers reading its input instead."""
+    src = net.node(node_id).inputs[0]
+    for cid, slot in net.consumers(node_id):
+        net._modify(cid).inputs[slot] = src
+    net._remove(node_id)
+
+
+def convert_fc_weights(plan: FcPlan, weights: WeightSet) -> WeightSet:
+    """Weights for the converted network: Dense (out, C·H·W) → Conv2D (out, C, H, W); arrays are shared."""
+    out = {nid: dict(ws) for nid, ws in weights.items()}
+    for d in plan.denses:
+        w = weights.get(d.id, {}).get("weight")
+        if w is None:
+            raise ConvStudioError(f"{d.id}/weight: missing from the weights")
+        if w.shape != (d.units, d.channels * d.kernel[0] * d.kernel[1]):
+            raise ConvStudioError(f"{d.id}/weight: expected {d.units}×{d.channels * d.kernel[0] * d.kernel[1]}, "
+                                  f"the weights have {'×'.join(map(str, w.shape))}")
+        out[d.id]["weight"] = np.asarray(w).reshape(d.weight_shape)
+    return out
+
+
+def fc_to_conv(network: Network, weights: WeightSet | None = None) -> tuple[Network, WeightSet | None]:
+    """A new, fully convolutional copy of `network` (and its converted weights when given).
+
+    Ids, positions and all other layers are kept. The copy's weights file field is
+    cleared, since the old file no longer fits it.
+    """
+    copy = Network(network.name, network.description, [n.copy() for n in network], None)
+    cmd = FcToConv()
+    cmd.redo(copy)
+    return copy, (None if weights is None else convert_fc_weights(cmd.plan, weights))
+
+
+def output_difference(original: Network, converted: Network, weights: WeightSet, converted_weights: WeightSet,
+                      x: np.ndarray) -> tuple[float, float]:
+    """(max absolute, max relative) difference of the two networks' results on `x`."""
+    from .execute import run
+
+    a, b = run(original, x, weights), run(converted, x, converted_weights)
+    worst, scale = 0.0, 0.0
+    for nid in infer(original, input_shape=x.shape[1:]).outputs:
+        ref = a[nid].astype(np.float64)
+        worst = max(worst, float(np.max(np.abs(b[nid].reshape(ref.shape) - ref))))
+        scale = max(scale, float(np.max(np.abs(ref))))
+    return worst, worst / scale if scale else worst
