@@ -120,6 +120,10 @@ def _infer_node(node, rep: NodeReport, done: dict[str, NodeReport], input_shape)
     if len(node.inputs) < decl.min_inputs:
         rep.diagnostics.append(Diagnostic("error", node.id, _missing(decl, len(node.inputs))))
         return
+    unknown = next((s for s in node.inputs if s not in done), None)
+    if unknown is not None:  # only a Network built by hand, not through commands or a file, gets here
+        rep.diagnostics.append(Diagnostic("error", node.id, f"reads from {unknown!r}, which does not exist"))
+        return
     ups = [done[s] for s in node.inputs]
     blocked = next((u for u in ups if u.shape is None), None)
     if blocked is not None:

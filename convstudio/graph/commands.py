@@ -196,6 +196,7 @@ class Rename(Command):
         self.text = f"Rename {old} to {new}"
 
     def perform(self, net):
+        net.node(self.old)
         check_id(self.new)
         if self.new == self.old:
             return
@@ -224,7 +225,11 @@ class InsertOnEdge(Command):
         dst = net.node(self.dst)
         if not 0 <= self.slot < len(dst.inputs):
             raise GraphError(f"{self.dst} has no input {self.slot + 1}")
-        if layers.get(self.add.type_name).max_inputs == 0:
+        try:
+            decl = layers.get(self.add.type_name)
+        except KeyError as e:
+            raise GraphError(str(e.args[0])) from None
+        if decl.max_inputs == 0:
             raise GraphError(f"an {self.add.type_name} layer takes no inputs and cannot sit on an edge")
         self.add.inputs = [dst.inputs[self.slot]]
         self.add.perform(net)

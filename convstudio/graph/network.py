@@ -28,6 +28,8 @@ class Change:
 
 class Network:
     changed = Signal(object)
+    # emitted with `emit_fast`: with PySide6 loaded, compiled psygnal 0.16.1's `emit` drops a reference
+    # to None on every call until CPython aborts ("deallocating None") after some 10,000 edits
 
     def __init__(self, name: str = "Untitled", description: str = "", nodes: Iterable[Node] = (),
                  weights: str | None = None):
@@ -40,6 +42,7 @@ class Network:
                 raise GraphError(f"id {n.id!r} is used twice")
             self._nodes[n.id] = n
         self._journal: dict[str, tuple[int, Node] | None] | None = None
+        self._start: dict[str, int] = {}
 
     # -- reading ----------------------------------------------------------------------
     def __contains__(self, node_id: str) -> bool:
@@ -113,8 +116,15 @@ class Network:
 
     # -- journaled mutation (commands only) --------------------------------------------
     def _touch(self, node_id: str) -> None:
+        """Journal a node's state and index as they were when the command began."""
         if self._journal is not None and node_id not in self._journal:
-            self._journal.update(self._snapshot([node_id]))
+            node = self._nodes.get(node_id)
+            if node_id == META:
+                self._journal[META] = (0, self._meta())
+            elif node is None:
+                self._journal[node_id] = None
+            else:  # untouched so far, so its place is still the one the command started from
+                self._journal[node_id] = (self._start[node_id], node.copy())
 
     def _meta(self) -> Node:
         return Node(META, "Input", {"name": self.name, "description": self.description, "weights": self.weights})
@@ -145,6 +155,7 @@ class Network:
 
     def _begin(self) -> None:
         self._journal = {}
+        self._start = {nid: i for i, nid in enumerate(self._nodes)}
 
     def _end(self) -> dict[str, tuple[int, Node] | None]:
         journal, self._journal = self._journal or {}, None
@@ -171,8 +182,8 @@ class Network:
         self._nodes = dict(items)
 
     def _emit(self, ids: Iterable[str], structural: bool = True) -> None:
-        self.changed.emit(Change(frozenset(i for i in ids if i != META), structural))
+        self.changed.emit_fast(Change(frozenset(i for i in ids if i != META), structural))
 
     def emit_reset(self) -> None:
         """Tell observers to rebuild everything (after a load)."""
-        self.changed.emit(Change(frozenset(self._nodes), True, reset=True))
+        self.changed.emit_fast(Change(frozenset(self._nodes), True, reset=True))

@@ -12,6 +12,7 @@ from .network import Network
 
 class UndoStack:
     changed = Signal()
+    # emitted with `emit_fast`, as Network.changed is (see there)
 
     def __init__(self, net: Network):
         self.net = net
@@ -26,10 +27,10 @@ class UndoStack:
         if self._clean is not None and self._clean > len(self._done):
             self._clean = None
         if self._done and len(self._done) != self._clean and self._done[-1].merge(cmd):
-            self.changed.emit()
+            self.changed.emit_fast()
             return self._done[-1]
         self._done.append(cmd)
-        self.changed.emit()
+        self.changed.emit_fast()
         return cmd
 
     def undo(self) -> None:
@@ -37,14 +38,14 @@ class UndoStack:
             cmd = self._done.pop()
             cmd.undo(self.net)
             self._undone.append(cmd)
-            self.changed.emit()
+            self.changed.emit_fast()
 
     def redo(self) -> None:
         if self._undone:
             cmd = self._undone.pop()
             cmd.redo(self.net)
             self._done.append(cmd)
-            self.changed.emit()
+            self.changed.emit_fast()
 
     @property
     def can_undo(self) -> bool:
@@ -64,7 +65,7 @@ class UndoStack:
 
     def set_clean(self) -> None:
         self._clean = len(self._done)
-        self.changed.emit()
+        self.changed.emit_fast()
 
     @property
     def is_clean(self) -> bool:

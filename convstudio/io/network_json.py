@@ -101,9 +101,11 @@ def loads(data: str | bytes) -> Network:
     try:
         doc = json.loads(data, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
-        raise FormatError(f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+        raise FormatError(f"not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
     except RecursionError:
         raise FormatError("not valid JSON: nested too deeply") from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits
+        raise FormatError("not valid JSON: a number has too many digits to read") from None
     return network_from_dict(doc)
 
 
@@ -237,7 +239,10 @@ def _build_nodes(entries: list[dict]) -> list[Node]:
         if decl.max_inputs is not None and len(inputs) > decl.max_inputs:
             most = "no inputs" if decl.max_inputs == 0 else f"at most {decl.max_inputs} input{'s' * (decl.max_inputs > 1)}"
             raise FormatError(f"layers[{i}].inputs: {e['type']} takes {most}, got {len(inputs)}")
-        pos = tuple(float(v) for v in e.get("position", (0, 0)))
+        try:
+            pos = tuple(float(v) for v in e.get("position", (0, 0)))
+        except OverflowError:  # an integer beyond the float range
+            pos = (math.inf, math.inf)
         if not all(math.isfinite(v) for v in pos):
             raise FormatError(f"layers[{i}].position: must be finite numbers")
         nodes.append(Node(e["id"], e["type"], params, inputs, pos))

@@ -79,11 +79,12 @@ def sliding_shape(p, size: tuple[int, int], pads) -> tuple[int, int]:
 
 
 def sliding_warnings(p, size: tuple[int, int], pads) -> list[str]:
+    """Unvisited trailing rows/columns, only when they hold input pixels (padding alone loses nothing)."""
     notes = []
     for axis in (0, 1):
         k, s, d = p["kernel_size"][axis], p["stride"][axis], p.get("dilation", [1, 1])[axis]
         left = ar.uncovered(size[axis], k, s, pads[axis], d)
-        if left:
+        if left > pads[axis][1]:
             notes.append(unvisited_message(axis, s, size[axis], pads[axis], left))
     return notes
 

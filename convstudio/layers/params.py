@@ -79,7 +79,8 @@ class Param:
 
     def _int(self, value: Any, where: str = "") -> int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ParamError(f"must be {self._expected()}, got {_show(value)}", where)
+            expected = "a whole number" if where else self._expected()
+            raise ParamError(f"must be {expected}, got {_show(value)}", where)
         if isinstance(value, float) and not value.is_integer():
             raise ParamError(f"must be a whole number, got {_fmt(value)}", where)
         self._check_range(value, where)
@@ -149,6 +150,9 @@ def _array(item: dict, n: int) -> dict:
 
 
 def _fmt(v: float) -> str:
+    if isinstance(v, int):  # may be too large for a float (JSON allows 10**400)
+        text = str(v)
+        return text if len(text) <= 40 else text[:37] + "..."
     return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(v)
 
 
