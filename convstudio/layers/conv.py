@@ -79,12 +79,16 @@ def sliding_shape(p, size: tuple[int, int], pads) -> tuple[int, int]:
 
 
 def sliding_warnings(p, size: tuple[int, int], pads) -> list[str]:
-    """Unvisited trailing rows/columns, only when they hold input pixels (padding alone loses nothing)."""
+    """Unvisited trailing rows/columns, only when they hold input pixels (padding alone loses nothing).
+
+    A window smaller than its stride skips pixels between every two positions by design (ResNet's
+    1×1 stride-2 shortcuts), so the trailing ones are no surprise and get no warning.
+    """
     notes = []
     for axis in (0, 1):
         k, s, d = p["kernel_size"][axis], p["stride"][axis], p.get("dilation", [1, 1])[axis]
         left = ar.uncovered(size[axis], k, s, pads[axis], d)
-        if left > pads[axis][1]:
+        if left > pads[axis][1] and ar.dilated(k, d) >= s:
             notes.append(unvisited_message(axis, s, size[axis], pads[axis], left))
     return notes
 

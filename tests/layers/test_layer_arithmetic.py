@@ -205,13 +205,19 @@ def test_unvisited_rows_warning_plural_and_padded():
     # height: 9 + 2 − 2 = 9, 9 mod 4 = 1 → only the bottom padding row, nothing lost
     # width: 8 + 2 − 2 = 8, a multiple of 4
     assert CONV.warnings(p, [(3, 9, 8)], out) == []
-    p = conv(kernel_size=2, stride=5, padding=1)
-    out = CONV.output_shape(p, [(3, 11, 5)])
-    # height: 11 + 2 − 2 = 11, 11 mod 5 = 1 → padding only; width: 5 + 2 − 2 = 5 → none
-    assert CONV.warnings(p, [(3, 11, 5)], out) == []
-    out = CONV.output_shape(p, [(3, 13, 5)])
-    # height: 13 + 2 − 2 = 13, 13 mod 5 = 3 → 2 real rows lost besides the padding row
-    assert CONV.warnings(p, [(3, 13, 5)], out) == ["stride 5 leaves the last 3 rows of the 15-tall padded input unvisited"]
+    p = conv(kernel_size=5, stride=5, padding=1)
+    out = CONV.output_shape(p, [(3, 14, 8)])
+    # height: 14 + 2 − 5 = 11, 11 mod 5 = 1 → padding only; width: 8 + 2 − 5 = 5 → none
+    assert CONV.warnings(p, [(3, 14, 8)], out) == []
+    out = CONV.output_shape(p, [(3, 16, 8)])
+    # height: 16 + 2 − 5 = 13, 13 mod 5 = 3 → 2 real rows lost besides the padding row
+    assert CONV.warnings(p, [(3, 16, 8)], out) == ["stride 5 leaves the last 3 rows of the 18-tall padded input unvisited"]
+
+
+def test_no_trailing_warning_when_the_window_is_smaller_than_the_stride():
+    # a 1×1 stride-2 shortcut skips every second row by design; the last one is no surprise
+    p = conv(kernel_size=1, stride=2)
+    assert CONV.warnings(p, [(64, 56, 56)], CONV.output_shape(p, [(64, 56, 56)])) == []
 
 
 def test_no_warning_when_the_stride_divides_evenly():
