@@ -32,3 +32,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Desktop bundle: a one-folder PyInstaller build in dist/convstudio, smoke-tested headless.
+.PHONY: package
+package: system-deps $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check 'pyinstaller>=6.3'
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+	  packaging/convstudio.spec
+	$(PY) packaging/smoke_test.py dist/convstudio --out dist/smoke-test.png

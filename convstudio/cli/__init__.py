@@ -8,14 +8,18 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .. import __version__
 from ..errors import ConvStudioError
-from . import convert_fc, run, summary
+from . import convert_fc, export, import_onnx, run, summary
 
-SUBCOMMANDS = {"summary": summary, "run": run, "convert-fc": convert_fc}
+SUBCOMMANDS = {"summary": summary, "run": run, "convert-fc": convert_fc, "export": export,
+               "import": import_onnx}
+PARSER_FLAGS = ("-h", "--help", "--version")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="convstudio", description="Build convolutional networks and see how convolution works.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module in SUBCOMMANDS.items():
         module.add_parser(sub)
@@ -24,9 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in SUBCOMMANDS and not argv[0].startswith("-"):
+    if not argv or argv[0] not in SUBCOMMANDS and argv[0] not in PARSER_FLAGS:
         return gui_main(argv)
     args = build_parser().parse_args(argv)
+    if args.command is None:
+        return gui_main([])
     try:
         return SUBCOMMANDS[args.command].run(args)
     except ConvStudioError as e:

@@ -1,0 +1,184 @@
+"""2-D convolution as tiled im2col + matrix multiply.
+
+The column matrix for a tile of output positions is built in one reused buffer and
+multiplied by the (K, C*kH*kW) weight matrix straight into the output slice, so the
+only large scratch is that buffer (bounded by ``MAX_SCRATCH_BYTES``) and no transposes
+or result copies are needed. Tiles are small enough to stay in cache, which matters
+more than the copy count on wide early layers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from convstudio.kernels.args import (
+    check_cancel,
+    check_image,
+    floating,
+    like,
+    out_size,
+    pair,
+    side_padding,
+)
+
+TILE_BYTES = 4 << 20
+MAX_SCRATCH_BYTES = 64 << 20
+
+
+def conv2d(
+    x,
+    weight,
+    bias=None,
+    stride=(1, 1),
+    padding=((0, 0), (0, 0)),
+    dilation=(1, 1),
+    groups: int = 1,
+    cancel: Callable[[], bool] | None = None,
+) -> np.ndarray:
+    """Cross-correlation with PyTorch's Conv2d semantics.
+
+    x (N, C, H, W); weight (K, C/groups, kH, kW); bias (K,) or None; padding is explicit
+    per side, ((top, bottom), (left, right)), or an int / (ph, pw) pair.
+    Returns (N, K, Ho, Wo) in x's dtype. ``cancel`` is polled between tiles.
+    """
+    x = floating(x)
+    check_image(x, "conv2d")
+    weight, bias = like(weight, x.dtype), like(bias, x.dtype)
+    n, c, h, w = x.shape
+    k, cg, kh, kw = weight.shape
+    if groups < 1 or c != cg * groups or k % groups:
+        raise ValueError(
+            f"conv2d: input has {c} channels and weight {weight.shape} with groups={groups}; "
+            "need C == weight.shape[1] * groups and K divisible by groups"
+        )
+    (sh, sw), (dh, dw) = pair(stride, "stride"), pair(dilation, "dilation")
+    (pt, pb), (pl, pr) = side_padding(padding)
+    ho, wo = out_size(h, kh, sh, pt + pb, dh), out_size(w, kw, sw, pl + pr, dw)
+    if ho < 1 or wo < 1:
+        raise ValueError(f"conv2d: output would be {ho}x{wo} for input {h}x{w}")
+    out = np.empty((n, k, ho, wo), dtype=x.dtype)
+    w3 = weight.reshape(groups, k // groups, cg * kh * kw)
+    b3 = None if bias is None else bias.reshape(groups, k // groups, 1)
+    if kh == kw == 1 and pt == pb == pl == pr == 0:
+        _pointwise(x[:, :, ::sh, ::sw][:, :, :ho, :wo], w3, b3, out, cancel)
+        return out
+    if _winograd_pays(kh, kw, sh, sw, dh, dw, groups, c, k, ho * wo):
+        from convstudio.kernels.winograd import winograd_conv3x3
+
+        winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, TILE_BYTES)
+        return out
+    geometry = (sh, sw, dh, dw, pt, pl)
+    scratch = None
+    for n0, n1, r0, r1, c0, c1 in _tiles(n, ho, wo, c * kh * kw * x.itemsize, weight.nbytes):
+        check_cancel(cancel, "conv2d")
+        size = (n1 - n0) * c * kh * kw * (r1 - r0) * (c1 - c0)
+        if scratch is None:
+            scratch = np.empty(size, dtype=x.dtype)
+        cols = scratch[:size].reshape(n1 - n0, c, kh, kw, r1 - r0, c1 - c0)
+        _im2col(x[n0:n1], cols, r0, c0, geometry)
+        target = _output_slice(out, n0, n1, r0, r1, c0, c1, groups)
+        np.matmul(w3, cols.reshape(n1 - n0, groups, cg * kh * kw, -1), out=target)
+        if b3 is not None:
+            target += b3
+    return out
+
+
+WINOGRAD_MIN_CHANNELS = 64
+WINOGRAD_MIN_POSITIONS = 196
+
+
+def _winograd_pays(kh, kw, sh, sw, dh, dw, groups, c, k, positions) -> bool:
+    """Winograd saves 5/9 of the products but adds transforms of the data (cost ~ C + K per
+    position) and of the weights (~ C*K): it wins for wide layers on maps that are not tiny."""
+    return (kh == kw == 3 and sh == sw == dh == dw == groups == 1
+            and min(c, k) >= WINOGRAD_MIN_CHANNELS and positions >= WINOGRAD_MIN_POSITIONS)
+
+
+def _pointwise(xs: np.ndarray, w3: np.ndarray, b3, out: np.ndarray, cancel) -> None:
+    """1x1 unpadded convolution: a plain (K, C) @ (C, H*W) product per image."""
+    n, c, ho, wo = xs.shape
+    groups, kg, cg = w3.shape
+    step = max(1, TILE_BYTES // max(1, c * ho * wo * xs.itemsize))
+    for n0 in range(0, n, step):
+        check_cancel(cancel, "conv2d")
+        n1 = min(n, n0 + step)
+        cols = np.ascontiguousarray(xs[n0:n1]).reshape(n1 - n0, groups, cg, ho * wo)
+        target = out[n0:n1].reshape(n1 - n0, groups, kg, ho * wo)
+        np.matmul(w3, cols, out=target)
+        if b3 is not None:
+            target += b3
+
+
+def _tiles(n: int, ho: int, wo: int, bytes_per_position: int, weight_bytes: int):
+    """Output tiles (n0, n1, r0, r1, c0, c1) whose column matrix fits the scratch budget.
+
+    Whole images are grouped when they fit, else rows of one image, else a part of one
+    row; the output slice of each tile is then a plain strided matrix. The budget grows
+    with the weight so that large weights are not re-read for many tiny tiles.
+    """
+    budget = min(MAX_SCRATCH_BYTES, max(TILE_BYTES, weight_bytes))
+    positions = max(1, budget // bytes_per_position)
+    if positions >= ho * wo:
+        step = min(n, positions // (ho * wo))
+        for n0 in range(0, n, step):
+            yield n0, min(n, n0 + step), 0, ho, 0, wo
+    elif positions >= wo:
+        rows = positions // wo
+        rows = -(-ho // -(-ho // rows))
+        for n0 in range(n):
+            for r0 in range(0, ho, rows):
+                yield n0, n0 + 1, r0, min(ho, r0 + rows), 0, wo
+    else:
+        for n0 in range(n):
+            for r0 in range(ho):
+                for c0 in range(0, wo, positions):
+                    yield n0, n0 + 1, r0, r0 + 1, c0, min(wo, c0 + positions)
+
+
+def _output_slice(out: np.ndarray, n0, n1, r0, r1, c0, c1, groups: int) -> np.ndarray:
+    """The tile's part of out as a (n, groups, K/groups, positions) view (never a copy)."""
+    n, k, ho, wo = out.shape
+    if c1 - c0 == wo:
+        flat = out[n0:n1].reshape(n1 - n0, groups, k // groups, ho * wo)
+        return flat[..., r0 * wo:r1 * wo]
+    return out[n0:n1, :, r0, c0:c1].reshape(n1 - n0, groups, k // groups, c1 - c0)
+
+
+def _valid(start: int, stop: int, offset: int, stride: int, size: int) -> tuple[int, int]:
+    """Output indices o in [start, stop) whose input index o*stride + offset is in [0, size)."""
+    lo = max(start, -(offset // stride))
+    hi = min(stop, (size - 1 - offset) // stride + 1)
+    return lo, max(lo, hi)
+
+
+def gather(dst: np.ndarray, x: np.ndarray, rows, cols) -> None:
+    """dst[..., r, q] = x[..., r*sy + oy, q*sx + ox] with zeros where that falls outside x.
+
+    rows and cols are (offset, step) pairs; dst and x share their leading axes.
+    """
+    (oy, sy), (ox, sx) = rows, cols
+    ht, wt = dst.shape[-2:]
+    a, b = _valid(0, ht, oy, sy, x.shape[-2])
+    p, q = _valid(0, wt, ox, sx, x.shape[-1])
+    if a == b or p == q:
+        dst[...] = 0
+        return
+    dst[..., a:b, p:q] = x[..., a * sy + oy: (b - 1) * sy + oy + 1: sy, p * sx + ox: (q - 1) * sx + ox + 1: sx]
+    dst[..., :a, :] = 0
+    dst[..., b:, :] = 0
+    dst[..., a:b, :p] = 0
+    dst[..., a:b, q:] = 0
+
+
+def _im2col(x: np.ndarray, cols: np.ndarray, r0: int, c0: int, geometry) -> None:
+    """Fill cols (n, C, kH, kW, rows, width) for output rows r0.. and columns c0..
+
+    One strided copy per kernel tap; positions that fall in the padding are zeroed.
+    """
+    sh, sw, dh, dw, pt, pl = geometry
+    kh, kw = cols.shape[2:4]
+    for i in range(kh):
+        for j in range(kw):
+            gather(cols[:, :, i, j], x, (r0 * sh + i * dh - pt, sh), (c0 * sw + j * dw - pl, sw))

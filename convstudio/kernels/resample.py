@@ -1,0 +1,29 @@
+"""Nearest-neighbour upsampling and zero padding."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convstudio.kernels.args import check_image, floating, pair, side_padding
+
+
+def upsample_nearest2d(x, scale=(2, 2)) -> np.ndarray:
+    """Repeat every pixel sh times down and sw times across (integer scales)."""
+    x = floating(x)
+    check_image(x, "upsample_nearest2d")
+    sh, sw = pair(scale, "scale")
+    n, c, h, w = x.shape
+    out = np.empty((n, c, h, sh, w, sw), dtype=x.dtype)
+    out[...] = x[:, :, :, None, :, None]
+    return out.reshape(n, c, h * sh, w * sw)
+
+
+def zero_pad2d(x, padding) -> np.ndarray:
+    """Surround each map with zeros: padding is ((top, bottom), (left, right)) or an int / pair."""
+    x = floating(x)
+    check_image(x, "zero_pad2d")
+    (t, b), (l, r) = side_padding(padding)
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, h + t + b, w + l + r), dtype=x.dtype)
+    out[:, :, t:t + h, l:l + w] = x
+    return out

@@ -1,0 +1,5 @@
+"""Lets the interop tests import their shared helpers whatever pytest's import mode."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))

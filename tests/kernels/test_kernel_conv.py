@@ -1,0 +1,199 @@
+"""conv2d and conv_transpose2d against the loop references, across random geometries."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.kernels import naive_kernels as naive
+from convstudio.errors import RunCancelled
+from convstudio.kernels import conv as conv_module
+from convstudio.kernels import conv2d, conv_transpose2d
+
+SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TILE_BUDGETS = st.sampled_from([1, 300, 3000, conv_module.TILE_BYTES])
+
+
+def random(rng, *shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+def close(actual, expected):
+    assert actual.dtype == np.float32
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-4)
+
+
+@st.composite
+def conv_configs(draw):
+    groups = draw(st.integers(1, 3))
+    cg, kg = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = tuple((draw(st.integers(0, 3)), draw(st.integers(0, 3))) for _ in range(2))
+    span_h, span_w = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+    h = max(1, span_h - sum(padding[0])) + draw(st.integers(0, 5))
+    w = max(1, span_w - sum(padding[1])) + draw(st.integers(0, 5))
+    n = draw(st.integers(1, 3))
+    return dict(n=n, c=cg * groups, k=kg * groups, h=h, w=w, kernel=(kh, kw), stride=stride,
+                padding=padding, dilation=dilation, groups=groups, bias=draw(st.booleans()),
+                seed=draw(st.integers(0, 2**16)))
+
+
+@SETTINGS
+@given(conv_configs(), TILE_BUDGETS)
+def test_conv2d_matches_loops(cfg, budget):
+    rng = np.random.default_rng(cfg["seed"])
+    x = random(rng, cfg["n"], cfg["c"], cfg["h"], cfg["w"])
+    weight = random(rng, cfg["k"], cfg["c"] // cfg["groups"], *cfg["kernel"])
+    bias = random(rng, cfg["k"]) if cfg["bias"] else None
+    geometry = dict(stride=cfg["stride"], padding=cfg["padding"], dilation=cfg["dilation"],
+                    groups=cfg["groups"])
+    saved = conv_module.TILE_BYTES
+    conv_module.TILE_BYTES = budget
+    try:
+        out = conv2d(x, weight, bias, **geometry)
+    finally:
+        conv_module.TILE_BYTES = saved
+    close(out, naive.conv2d(x, weight, bias, **geometry))
+
+
+@st.composite
+def transpose_configs(draw):
+    groups = draw(st.integers(1, 3))
+    cg, kg = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    h, w = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    full = [(size - 1) * s + d * (k - 1) + a + 1
+            for size, s, d, k, a in zip((h, w), stride, dilation, (kh, kw), output_padding)]
+    padding = tuple(draw(st.integers(0, min(3, (f - 1) // 2))) for f in full)
+    return dict(n=draw(st.integers(1, 2)), c=cg * groups, k=kg * groups, h=h, w=w, kernel=(kh, kw),
+                stride=stride, padding=padding, output_padding=output_padding, dilation=dilation,
+                groups=groups, bias=draw(st.booleans()), seed=draw(st.integers(0, 2**16)))
+
+
+@SETTINGS
+@given(transpose_configs())
+def test_conv_transpose2d_matches_loops(cfg):
+    rng = np.random.default_rng(cfg["seed"])
+    x = random(rng, cfg["n"], cfg["c"], cfg["h"], cfg["w"])
+    weight = random(rng, cfg["c"], cfg["k"] // cfg["groups"], *cfg["kernel"])
+    bias = random(rng, cfg["k"]) if cfg["bias"] else None
+    geometry = dict(stride=cfg["stride"], padding=cfg["padding"], output_padding=cfg["output_padding"],
+                    dilation=cfg["dilation"], groups=cfg["groups"])
+    close(conv_transpose2d(x, weight, bias, **geometry), naive.conv_transpose2d(x, weight, bias, **geometry))
+
+
+@pytest.mark.parametrize("positions", [1, 5, 12, 7 * 6, 2 * 7 * 6, 3 * 7 * 6])
+def test_every_tiling_matches_loops(monkeypatch, positions):
+    """Tiles of part of a row, several rows, whole images and several images agree."""
+    rng = np.random.default_rng(4)
+    x, weight, bias = random(rng, 3, 2, 7, 6), random(rng, 2, 2, 3, 3), random(rng, 2)
+    bytes_per_position = 2 * 3 * 3 * 4
+    monkeypatch.setattr(conv_module, "TILE_BYTES", positions * bytes_per_position)
+    tiles = list(conv_module._tiles(3, 7, 6, bytes_per_position, weight.nbytes))
+    assert sum((n1 - n0) * (r1 - r0) * (c1 - c0) for n0, n1, r0, r1, c0, c1 in tiles) == 3 * 7 * 6
+    assert max((n1 - n0) * (r1 - r0) * (c1 - c0) for n0, n1, r0, r1, c0, c1 in tiles) <= max(positions, 2)
+    geometry = dict(stride=(1, 1), padding=((1, 1), (1, 1)), dilation=(1, 1), groups=1)
+    close(conv2d(x, weight, bias, **geometry), naive.conv2d(x, weight, bias, **geometry))
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_pointwise_and_depthwise(stride):
+    rng = np.random.default_rng(1)
+    x = random(rng, 2, 6, 7, 5)
+    pointwise = random(rng, 4, 6, 1, 1)
+    geometry = dict(stride=(stride, stride), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1)
+    close(conv2d(x, pointwise, None, **geometry), naive.conv2d(x, pointwise, None, **geometry))
+    depthwise = random(rng, 12, 1, 3, 3)
+    geometry = dict(stride=(stride, stride), padding=((1, 1), (1, 1)), dilation=(1, 1), groups=6)
+    bias = random(rng, 12)
+    close(conv2d(x, depthwise, bias, **geometry), naive.conv2d(x, depthwise, bias, **geometry))
+
+
+def test_paper_output_sizes():
+    """The cases from Dumoulin & Visin's figures: (i, k, s, p) -> o."""
+    for i, k, s, p, o in [(4, 3, 1, 0, 2), (5, 4, 1, 2, 6), (5, 3, 1, 1, 5), (5, 3, 1, 2, 7),
+                          (5, 3, 2, 0, 2), (5, 3, 2, 1, 3)]:
+        out = conv2d(np.ones((1, 1, i, i), np.float32), np.ones((1, 1, k, k), np.float32),
+                     stride=s, padding=p)
+        assert out.shape == (1, 1, o, o)
+        a = (i + 2 * p - k) % s
+        back = conv_transpose2d(out, np.ones((1, 1, k, k), np.float32), stride=s, padding=p,
+                                output_padding=a)
+        assert back.shape == (1, 1, i, i)
+
+
+def test_inputs_untouched_and_float32_kept():
+    rng = np.random.default_rng(2)
+    x, weight = random(rng, 1, 2, 6, 6), rng.standard_normal((3, 2, 3, 3))
+    before = x.copy()
+    assert conv2d(x, weight, np.zeros(3), padding=1).dtype == np.float32
+    assert conv_transpose2d(x, weight.transpose(1, 0, 2, 3), stride=2).dtype == np.float32
+    np.testing.assert_array_equal(x, before)
+
+
+def test_integer_input_becomes_float32():
+    out = conv2d(np.ones((1, 1, 3, 3), np.uint8), np.ones((1, 1, 3, 3), np.float32))
+    assert out.dtype == np.float32 and out[0, 0, 0, 0] == 9
+
+
+@pytest.mark.parametrize("kernel", [conv2d, conv_transpose2d])
+def test_cancel_raises(kernel):
+    x = np.ones((2, 4, 8, 8), np.float32)
+    weight = np.ones((4, 4, 3, 3), np.float32)
+    with pytest.raises(RunCancelled):
+        kernel(x, weight, cancel=lambda: True)
+    assert kernel(x, weight, cancel=lambda: False).shape[:2] == (2, 4)
+
+
+def test_cancel_is_polled_between_tiles(monkeypatch):
+    monkeypatch.setattr(conv_module, "TILE_BYTES", 1)
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) == 5
+
+    with pytest.raises(RunCancelled):
+        conv2d(np.ones((1, 2, 6, 6), np.float32), np.ones((2, 2, 3, 3), np.float32), cancel=cancel)
+    assert len(calls) == 5
+
+
+def test_pointwise_cancel():
+    with pytest.raises(RunCancelled):
+        conv2d(np.ones((1, 3, 4, 4), np.float32), np.ones((2, 3, 1, 1), np.float32), cancel=lambda: True)
+
+
+def test_scratch_stays_bounded():
+    """A wide early layer (64 -> 64 channels at 224x224) never holds a full column matrix."""
+    rng = np.random.default_rng(3)
+    x, weight = random(rng, 1, 64, 224, 224), random(rng, 64, 64, 3, 3)
+    tracemalloc.start()
+    try:
+        out = conv2d(x, weight, padding=1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak - out.nbytes <= conv_module.MAX_SCRATCH_BYTES
+    assert peak - out.nbytes < 64 * 9 * 224 * 224 * 4 / 4
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(groups=3), dict(stride=0), dict(padding=((1, -1), (0, 0)))],
+)
+def test_bad_arguments_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        conv2d(np.ones((1, 4, 5, 5), np.float32), np.ones((2, 4, 3, 3), np.float32), **kwargs)
+
+
+def test_too_small_input_is_refused():
+    with pytest.raises(ValueError, match="output would be"):
+        conv2d(np.ones((1, 1, 2, 2), np.float32), np.ones((1, 1, 3, 3), np.float32))
