@@ -28,8 +28,6 @@ class Change:
 
 class Network:
     changed = Signal(object)
-    # emitted with `emit_fast`: with PySide6 loaded, compiled psygnal 0.16.1's `emit` drops a reference
-    # to None on every call until CPython aborts ("deallocating None") after some 10,000 edits
 
     def __init__(self, name: str = "Untitled", description: str = "", nodes: Iterable[Node] = (),
                  weights: str | None = None):
@@ -182,8 +180,8 @@ class Network:
         self._nodes = dict(items)
 
     def _emit(self, ids: Iterable[str], structural: bool = True) -> None:
-        self.changed.emit_fast(Change(frozenset(i for i in ids if i != META), structural))
+        self.changed.emit(Change(frozenset(i for i in ids if i != META), structural))
 
     def emit_reset(self) -> None:
         """Tell observers to rebuild everything (after a load)."""
-        self.changed.emit_fast(Change(frozenset(self._nodes), True, reset=True))
+        self.changed.emit(Change(frozenset(self._nodes), True, reset=True))

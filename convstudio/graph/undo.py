@@ -12,7 +12,6 @@ from .network import Network
 
 class UndoStack:
     changed = Signal()
-    # emitted with `emit_fast`, as Network.changed is (see there)
 
     def __init__(self, net: Network):
         self.net = net
@@ -27,10 +26,10 @@ class UndoStack:
         if self._clean is not None and self._clean > len(self._done):
             self._clean = None
         if self._done and len(self._done) != self._clean and self._done[-1].merge(cmd):
-            self.changed.emit_fast()
+            self.changed.emit()
             return self._done[-1]
         self._done.append(cmd)
-        self.changed.emit_fast()
+        self.changed.emit()
         return cmd
 
     def undo(self) -> None:
@@ -38,14 +37,14 @@ class UndoStack:
             cmd = self._done.pop()
             cmd.undo(self.net)
             self._undone.append(cmd)
-            self.changed.emit_fast()
+            self.changed.emit()
 
     def redo(self) -> None:
         if self._undone:
             cmd = self._undone.pop()
             cmd.redo(self.net)
             self._done.append(cmd)
-            self.changed.emit_fast()
+            self.changed.emit()
 
     @property
     def can_undo(self) -> bool:
@@ -65,7 +64,7 @@ class UndoStack:
 
     def set_clean(self) -> None:
         self._clean = len(self._done)
-        self.changed.emit_fast()
+        self.changed.emit()
 
     @property
     def is_clean(self) -> bool:

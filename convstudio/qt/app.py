@@ -1,0 +1,25 @@
+"""`run_app(argv)`: the QApplication, the main window and the event loop."""
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from .messages import install_excepthook
+from .settings import APPLICATION, ORGANIZATION
+
+
+def run_app(argv: list[str]) -> int:
+    """Open the window with the default network, or with the file named in `argv`."""
+    app = QApplication.instance() or QApplication([sys.argv[0]] + list(argv))
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    install_excepthook()
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    window.showMaximized() if window.start_maximized else window.show()
+    paths = [a for a in argv if not a.startswith("-")]
+    if paths:
+        window.files.load(paths[0])
+    return app.exec()

@@ -1,0 +1,227 @@
+"""One layer on the canvas: a card with id, type, key parameters, output shape and parameter count.
+
+The card draws a `NodeFace` — plain data computed from the graph node and its inference
+report — so the item never holds anything the graph and report do not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyle
+
+from ... import layers
+from ...engine.infer import NodeReport
+from ...graph import Node
+from ...layers import fmt_shape
+from .. import style
+
+WIDTH, HEIGHT, HEADER = 190.0, 62.0, 21.0
+PORT_RADIUS = 6.0
+PORT_HIT = 11.0
+SLOT_SPACING = 26.0
+
+
+def card_font(pixels: int, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    return font
+
+
+@dataclass(frozen=True)
+class NodeFace:
+    node_id: str
+    type_name: str
+    family: str
+    settings: str
+    shape: str
+    params: str
+    status: str | None  # None, "warning" or "error"
+    tooltip: str
+    takes_inputs: bool
+    input_count: int
+
+
+def node_face(node: Node, rep: NodeReport | None) -> NodeFace:
+    """Everything the card shows, in the app's notation (K64 F3 S1 P1, C×H×W)."""
+    decl = layers.get(node.type)
+    errors = rep.errors if rep else []
+    warnings = rep.warnings if rep else []
+    status = "error" if errors else "warning" if warnings else None
+    shape = fmt_shape(rep.shape) if rep and rep.shape else "?"
+    params = "" if rep is None or rep.params is None else f"{style.short_count(rep.params)} params"
+    return NodeFace(node.id, node.type, decl.family, decl.key_params(node.params), shape, params, status,
+                    _tooltip(node, decl, rep), decl.max_inputs != 0, len(node.inputs))
+
+
+def _tooltip(node: Node, decl, rep: NodeReport | None) -> str:
+    lines = [f"<b>{escape(node.id)}</b> — {escape(node.type)}", escape(decl.summary)]
+    if rep is not None:
+        if rep.shape is not None:
+            lines.append(f"Output {fmt_shape(rep.shape)}, {rep.params or 0:,} parameters, {rep.macs or 0:,} MACs")
+        for d in rep.errors:
+            lines.append(f"<span style='color:{style.ERROR.name()}'><b>Error:</b> {escape(d.text)}</span>")
+        for d in rep.warnings:
+            lines.append(f"<span style='color:#a86b00'><b>Warning:</b> {escape(d.text)}</span>")
+        if rep.blocked_by:
+            lines.append(f"Shape unknown until <b>{escape(rep.blocked_by)}</b> is fixed.")
+    return "<br>".join(lines)
+
+
+class NodeItem(QGraphicsItem):
+    """Selectable but not movable: moving is a MoveNodes command pushed by the scene."""
+
+    def __init__(self, node_id: str):
+        super().__init__()
+        self.node_id = node_id
+        self.face: NodeFace | None = None
+        self.hover_port: str | None = None
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(2)
+
+    # -- content ---------------------------------------------------------------------------
+    def set_face(self, face: NodeFace) -> None:
+        if face == self.face:
+            return
+        self.face = face
+        self.node_id = face.node_id
+        self.setToolTip(face.tooltip)
+        self.update()
+
+    # -- geometry ------------------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:
+        m = PORT_RADIUS + 5
+        return QRectF(-m, -m, WIDTH + 2 * m, HEIGHT + 2 * m)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.setFillRule(Qt.FillRule.WindingFill)  # ports overlap the card; odd-even would punch holes
+        path.addRoundedRect(QRectF(0, 0, WIDTH, HEIGHT), 6, 6)
+        for centre in (self._in_centre(), self._out_centre()):
+            path.addEllipse(centre, PORT_HIT, PORT_HIT)
+        return path
+
+    def _in_centre(self) -> QPointF:
+        return QPointF(WIDTH / 2, 0)
+
+    def _out_centre(self) -> QPointF:
+        return QPointF(WIDTH / 2, HEIGHT)
+
+    def input_anchor(self, slot: int, count: int) -> QPointF:
+        """Where edge `slot` of `count` ends on the top edge (spread out for Concat/Add)."""
+        offset = (slot - (count - 1) / 2) * SLOT_SPACING if count > 1 else 0.0
+        return self.mapToScene(QPointF(WIDTH / 2 + offset, 0))
+
+    def output_anchor(self) -> QPointF:
+        return self.mapToScene(self._out_centre())
+
+    def port_at(self, scene_pos: QPointF) -> str | None:
+        """"in" or "out" when `scene_pos` is on a port, else None."""
+        p = self.mapFromScene(scene_pos)
+        if _near(p, self._out_centre()):
+            return "out"
+        if self.face and self.face.takes_inputs and _near(p, self._in_centre()):
+            return "in"
+        return None
+
+    # -- hover ---------------------------------------------------------------------------------
+    def hoverMoveEvent(self, event) -> None:
+        port = self.port_at(event.scenePos())
+        if port != self.hover_port:
+            self.hover_port = port
+            self.setCursor(Qt.CursorShape.CrossCursor if port else Qt.CursorShape.ArrowCursor)
+            self.update()
+
+    def hoverLeaveEvent(self, event) -> None:
+        self.hover_port = None
+        self.unsetCursor()
+        self.update()
+
+    # -- painting ------------------------------------------------------------------------------
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        face = self.face
+        if face is None:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        colour = style.family_color(face.family)
+        body = QPainterPath()
+        body.addRoundedRect(QRectF(0, 0, WIDTH, HEIGHT), 6, 6)
+        painter.fillPath(body, style.tint(colour, 0.10))
+        header = QPainterPath()
+        header.addRect(QRectF(0, 0, WIDTH, HEADER))
+        painter.fillPath(body.intersected(header), colour)
+        self._paint_outline(painter, body, colour, bool(option.state & QStyle.StateFlag.State_Selected))
+        self._paint_text(painter, face)
+        self._paint_ports(painter, face, colour)
+
+    def _paint_outline(self, painter: QPainter, body: QPainterPath, colour: QColor, selected: bool) -> None:
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if selected:
+            painter.setPen(QPen(style.SELECTED, 2.5))
+            painter.drawRoundedRect(QRectF(-4, -4, WIDTH + 8, HEIGHT + 8), 9, 9)
+        if self.face.status == "error":
+            pen = QPen(style.ERROR, 3)
+        elif self.face.status == "warning":
+            pen = QPen(style.WARNING, 2.5)
+        else:
+            pen = QPen(colour.darker(130), 1)
+        painter.setPen(pen)
+        painter.drawPath(body)
+
+    def _paint_text(self, painter: QPainter, face: NodeFace) -> None:
+        pad = 8.0
+        type_font, id_font, body_font = card_font(11), card_font(12, True), card_font(12)
+        type_width = QFontMetrics(type_font).horizontalAdvance(face.type_name)
+        painter.setPen(QColor("white"))
+        painter.setFont(type_font)
+        painter.drawText(QRectF(WIDTH - pad - type_width, 0, type_width, HEADER),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, face.type_name)
+        painter.setFont(id_font)
+        id_text = QFontMetrics(id_font).elidedText(face.node_id, Qt.TextElideMode.ElideRight,
+                                                    int(WIDTH - 3 * pad - type_width))
+        painter.drawText(QRectF(pad, 0, WIDTH, HEADER), Qt.AlignmentFlag.AlignVCenter, id_text)
+        painter.setFont(body_font)
+        painter.setPen(QColor("#333a44"))
+        metrics = QFontMetrics(body_font)
+        settings = metrics.elidedText(face.settings or face_hint(face), Qt.TextElideMode.ElideRight,
+                                      int(WIDTH - 2 * pad))
+        painter.drawText(QRectF(pad, HEADER + 2, WIDTH - 2 * pad, 18), Qt.AlignmentFlag.AlignVCenter, settings)
+        self._paint_shape_line(painter, face, pad)
+
+    def _paint_shape_line(self, painter: QPainter, face: NodeFace, pad: float) -> None:
+        row = QRectF(pad, HEADER + 20, WIDTH - 2 * pad, 18)
+        painter.setPen(QColor("#7a828c"))
+        painter.setFont(card_font(11))
+        painter.drawText(row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, face.params)
+        painter.setFont(card_font(12, True))
+        painter.setPen(style.ERROR if face.shape == "?" else QColor("#1d2530"))
+        painter.drawText(row, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, face.shape)
+
+    def _paint_ports(self, painter: QPainter, face: NodeFace, colour: QColor) -> None:
+        ports = [("out", self._out_centre())]
+        if face.takes_inputs:
+            ports.append(("in", self._in_centre()))
+        for name, centre in ports:
+            hot = name == self.hover_port
+            painter.setPen(QPen(colour.darker(120), 1.5))
+            painter.setBrush(QBrush(colour if hot else QColor("white")))
+            r = PORT_RADIUS + (1.5 if hot else 0)
+            painter.drawEllipse(centre, r, r)
+
+
+HINTS = {"Flatten": "C·H·W → one vector", "GlobalAvgPool2D": "mean over H×W", "Softmax": "over the channels",
+         "Add": "element-wise sum", "Concat": "stack channels", "BatchNorm2D": "per channel"}
+
+
+def face_hint(face: NodeFace) -> str:
+    """Second line for layers without settings: what they do, briefly."""
+    return HINTS.get(face.type_name, "element-wise" if face.family == "Activation" else "")
+
+
+def _near(a: QPointF, b: QPointF) -> bool:
+    d = a - b
+    return d.x() * d.x() + d.y() * d.y() <= PORT_HIT * PORT_HIT

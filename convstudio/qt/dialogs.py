@@ -1,0 +1,35 @@
+"""Every modal dialog the app opens, in one place, so tests can replace them and never block."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+JSON_FILTER = "ConvStudio networks (*.json);;All files (*)"
+
+
+def ask_save_changes(parent: QWidget, name: str) -> str:
+    """"save", "discard" or "cancel" for a document with unsaved changes."""
+    buttons = QMessageBox.StandardButton
+    answer = QMessageBox.question(
+        parent, "Unsaved changes", f"Save the changes to {name} before closing it?",
+        buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+    return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
+
+
+def show_error(parent: QWidget, title: str, text: str) -> None:
+    QMessageBox.warning(parent, title, text)
+
+
+def open_path(parent: QWidget, folder: str = "") -> str:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open network", folder, JSON_FILTER)
+    return path
+
+
+def save_path(parent: QWidget, suggestion: str, title: str = "Save network as") -> str:
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggestion, JSON_FILTER)
+    if path and not path.lower().endswith(".json"):
+        path += ".json"
+    return path
+
+
+def about(parent: QWidget, text: str) -> None:
+    QMessageBox.about(parent, "About ConvStudio", text)

@@ -1,0 +1,268 @@
+"""The main window: canvas in the middle, palette, inspector, summary and history in docks.
+
+`MainWindow()` needs no arguments: it opens the default template (TinyVGG), restores the
+window geometry and dock layout from QSettings, and offers `add_panel_dock` for the
+feature-map and filter panels.
+"""
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QUndoView, QWidget
+from shiboken6 import isValid
+
+from .. import __version__
+from ..errors import ConvStudioError
+from ..graph import Network
+from ..io.templates import DEFAULT, load_template, template_names
+from . import dialogs
+from .actions import build_actions, build_menus, build_toolbar
+from .canvas import CanvasScene, CanvasView
+from .document import Document, starter_network
+from .edit_ops import CanvasEdits
+from .files import FileFlows
+from .inspector import Inspector
+from .messages import guarded, messenger, notify
+from .mime import json_paths
+from .palette import Palette
+from .settings import open_settings
+from .status_bar import NetworkStatusBar
+from .summary_dock import SummaryPanel
+
+Area = Qt.DockWidgetArea
+
+
+class MainWindow(QMainWindow):
+    selection_changed = Signal(list)  # ids of the selected layers, in network order
+
+    def __init__(self, network: Network | None = None, settings: QSettings | None = None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("main-window")
+        self.settings = settings if settings is not None else open_settings()
+        self.doc = Document(parent=self)
+        self.scene = CanvasScene(self.doc, self)
+        self.view = CanvasView(self.scene)
+        self.setCentralWidget(self.view)
+        self.edits = CanvasEdits(self.doc, self.scene, self.view)
+        self.files = FileFlows(self, self.doc, self.settings, after_open=self._after_open)
+        self.panel_docks: list[QDockWidget] = []
+        self._build_docks()
+        self.acts = build_actions(self)
+        self.menus = build_menus(self, self.acts)
+        self.addToolBar(build_toolbar(self, self.acts))
+        self._canvas_menu()
+        self.status = NetworkStatusBar(self.doc, self)
+        self.setStatusBar(self.status)
+        self.setAcceptDrops(True)
+        self._connect()
+        self._fill_dock_menu()
+        self._fill_templates_menu()
+        self._fill_recent_menu()
+        self._restore_layout()
+        self._open_first(network)
+        from .geometry_probe import maybe_install
+        maybe_install(self)
+
+    # -- construction ---------------------------------------------------------------------------------
+    def _build_docks(self) -> None:
+        self.palette = Palette()
+        self.inspector = Inspector(self.doc, self.scene)
+        self.summary = SummaryPanel(self.doc)
+        self.history = QUndoView(self.doc.stack)
+        self.history.setObjectName("history")
+        self.history.setEmptyLabel("(as opened)")
+        self.history.setToolTip("Every edit since the network was opened; click a step to go back to it")
+        self.palette_dock = self._dock("Layers", "dock-palette", self.palette, Area.LeftDockWidgetArea)
+        self.inspector_dock = self._dock("Inspector", "dock-inspector", self.inspector, Area.RightDockWidgetArea)
+        self.summary_dock = self._dock("Summary", "dock-summary", self.summary, Area.BottomDockWidgetArea)
+        self.history_dock = self._dock("History", "dock-history", self.history, Area.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.summary_dock, self.history_dock)
+        self.summary_dock.raise_()
+
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _canvas_menu(self) -> None:
+        """Right-click on the canvas: the edit actions for what is under the pointer."""
+        a = self.acts
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for act in (a.cut, a.copy, a.paste, a.duplicate, a.delete, None, a.select_all, a.fit, a.auto_layout):
+            if act is None:
+                act = QAction(self.view)
+                act.setSeparator(True)
+            self.view.addAction(act)
+
+    def _connect(self) -> None:
+        messenger().message.connect(self.status.show_message)
+        self.doc.state_changed.connect(self._update_title)
+        self.doc.changed.connect(self._on_doc_changed)
+        self.scene.selectionChanged.connect(self._on_selection)
+        self.scene.connected.connect(lambda target: self.scene.select_ids([target]))
+        self.view.layer_dropped.connect(self.edits.drop_layer)
+        self.view.files_dropped.connect(self.open_dropped)
+        self.palette.activated.connect(self.edits.add_below_selection)
+        self.summary.node_clicked.connect(self.reveal)
+        self.status.problems_clicked.connect(self.reveal_first_problem)
+        self.files.recent_changed.connect(self._fill_recent_menu)
+
+    def _fill_dock_menu(self) -> None:
+        for dock in (self.palette_dock, self.inspector_dock, self.summary_dock, self.history_dock):
+            self.menus["docks"].addAction(dock.toggleViewAction())
+
+    def _fill_templates_menu(self) -> None:
+        menu = self.menus["templates"]
+        menu.clear()
+        try:
+            names = template_names()
+        except OSError:
+            names = []
+        for name in names:
+            act = menu.addAction(name)
+            act.setStatusTip(f"Start a new network from the {name} template")
+            act.triggered.connect(lambda _=False, n=name: self.files.new_from_template(n))
+        menu.setEnabled(bool(names))
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.menus["recent"]
+        menu.clear()
+        files = self.files.recent()
+        for path in files:
+            act = menu.addAction(path)
+            act.triggered.connect(lambda _=False, p=path: self.files.open_recent(p))
+        if files:
+            menu.addSeparator()
+            menu.addAction("Clear Menu", self.files.clear_recent)
+        menu.setEnabled(bool(files))
+
+    # -- documents ------------------------------------------------------------------------------------
+    def _open_first(self, network: Network | None) -> None:
+        if network is None:
+            try:
+                network = load_template(DEFAULT)
+            except ConvStudioError as exc:
+                network = starter_network()
+                notify(f"The default network could not be opened ({exc}); starting empty.", "error")
+        self.doc.replace(network)
+        self._after_open()
+
+    def _after_open(self) -> None:
+        if len(self.doc.net) > 1 and len({n.position for n in self.doc.net}) == 1:
+            self.edits.auto_layout()  # a file without positions: lay it out (undoable)
+            notify("The file has no layer positions; laid the layers out (Undo to revert).")
+        QTimer.singleShot(0, self.view.show_network)
+        self._update_title()
+
+    @guarded
+    def open_dropped(self, paths: list[str]) -> None:
+        if paths:
+            self.files.open(paths[0])
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.doc.display_name}[*] — ConvStudio")
+        self.setWindowModified(self.doc.modified)
+
+    def _on_doc_changed(self, change) -> None:
+        if change.reset:
+            self._on_selection()
+
+    # -- selection --------------------------------------------------------------------------------------
+    def selected_ids(self) -> list[str]:
+        return self.scene.selected_ids()
+
+    def _on_selection(self) -> None:
+        if not isValid(self.scene) or not isValid(self.summary):
+            return  # the window is being torn down
+        ids = self.scene.selected_ids()
+        self.summary.show_selection(ids)
+        self.selection_changed.emit(ids)
+
+    @guarded
+    def reveal(self, node_id: str) -> None:
+        """Select a layer and scroll the canvas to it (summary rows, problem count)."""
+        self.scene.select_ids([node_id])
+        item = self.scene.nodes.get(node_id)
+        if item is not None:
+            self.view.ensureVisible(item, 80, 80)
+
+    def reveal_first_problem(self) -> None:
+        problems = self.doc.report.errors or self.doc.report.warnings
+        if problems:
+            self.reveal(problems[0].node)
+            notify(problems[0].message, problems[0].level)
+
+    # -- panels from other parts of the app ---------------------------------------------------------------
+    def add_panel_dock(self, title: str, widget: QWidget, area=Area.RightDockWidgetArea,
+                       object_name: str | None = None) -> QDockWidget:
+        """Dock a panel (feature maps, filters, …); panels in the same area share it as tabs."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(object_name or "panel-" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-"))
+        dock.setWidget(widget)
+        if not self.restoreDockWidget(dock):  # placed where the user left it last time, else:
+            same_area = [d for d in self.panel_docks if self.dockWidgetArea(d) == area]
+            self.addDockWidget(area, dock)
+            if same_area:
+                self.tabifyDockWidget(same_area[-1], dock)
+            dock.show()
+        self.panel_docks.append(dock)
+        panels = self.menus["panels"]
+        panels.addAction(dock.toggleViewAction())
+        panels.setEnabled(True)
+        return dock
+
+    # -- layout persistence ----------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        self.start_maximized = False
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            if isinstance(state, QByteArray):
+                self.restoreState(state)
+            return
+        self._default_layout()
+
+    def _default_layout(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen else None
+        if available is not None and (available.width() < 1500 or available.height() < 950):
+            self.setGeometry(available)
+            self.start_maximized = True  # a small screen: use all of it
+        else:
+            size = available.size() * 0.85 if available is not None else None
+            self.resize(max(size.width(), 1400), max(size.height(), 880)) if size else self.resize(1440, 900)
+            if available is not None:
+                self.move(available.center() - self.rect().center())
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [180, 340], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.summary_dock], [170], Qt.Orientation.Vertical)
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        if not self.files.confirm_discard():
+            event.ignore()
+            return
+        self.save_layout()
+        event.accept()
+
+    # -- window-level drops: a .json file anywhere opens it ------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if json_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = json_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.open_dropped(paths)
+
+    def show_about(self) -> None:
+        dialogs.about(self, f"<b>ConvStudio {__version__}</b><br>Build convolutional networks and see how "
+                            "convolution works: every layer's shape, parameters and cost, live.")

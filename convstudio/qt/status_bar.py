@@ -1,0 +1,65 @@
+"""The status bar: the network's output shape, totals and problem count, plus transient messages."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from ..layers import fmt_shape
+from . import style
+from .document import Document
+
+MESSAGE_MS = 8000
+
+
+class NetworkStatusBar(QStatusBar):
+    problems_clicked = Signal()
+
+    def __init__(self, doc: Document, parent=None):
+        super().__init__(parent)
+        self.setObjectName("status-bar")
+        self.doc = doc
+        self.output = self._label("status-output", "Shape of the network's output (C×H×W, or F after Flatten/Dense)")
+        self.params = self._label("status-params", "Trainable parameters of the whole network")
+        self.macs = self._label("status-macs", "Multiply–accumulates for one image (FLOPs = 2 × MACs)")
+        self.problems = self._label("status-problems", "Errors and warnings found by shape inference; "
+                                    "click to select the first layer with a problem")
+        self.problems.mousePressEvent = lambda _event: self.problems_clicked.emit()
+        self.messageChanged.connect(self._message_changed)
+        doc.changed.connect(self.refresh)
+        self.refresh()
+
+    def _label(self, name: str, tip: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        label.setToolTip(tip)
+        label.setContentsMargins(6, 0, 6, 0)
+        self.addPermanentWidget(label)
+        return label
+
+    def refresh(self, change=None) -> None:
+        if change is not None and not (change.structural or change.reset):
+            return
+        report = self.doc.report
+        outs = [fmt_shape(report.nodes[i].shape) for i in report.outputs]
+        self.output.setText(f"Output <b>{', '.join(outs) or '—'}</b>")
+        self.params.setText(f"Params <b>{report.total_params:,}</b>")
+        self.macs.setText(f"MACs <b>{style.short_count(report.total_macs)}</b>")
+        errors, warnings = len(report.errors), len(report.warnings)
+        if errors:
+            colour = style.ERROR.name()
+        elif warnings:
+            colour = "#a86b00"
+        else:
+            colour = style.OK_TEXT.name()
+        text = "no problems" if not (errors or warnings) else \
+            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        self.problems.setText(f"<span style='color:{colour}'>● {text}</span>")
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        colour = {"error": style.ERROR.name(), "warning": "#a86b00"}.get(level, "")
+        self.setStyleSheet(f"QStatusBar {{ color: {colour}; }}" if colour else "")
+        self.showMessage(text, MESSAGE_MS * (2 if level == "error" else 1))
+
+    def _message_changed(self, text: str) -> None:
+        if not text:
+            self.setStyleSheet("")

@@ -1,0 +1,40 @@
+"""`convstudio [NET.json]` → run_app: the QApplication identity, the window, the file."""
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
+
+from convstudio.cli import main
+from convstudio.io import save_network
+from convstudio.qt.main_window import MainWindow
+
+from .conftest import small_network
+
+
+def windows() -> list[MainWindow]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+
+
+def test_cli_opens_the_named_file(qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "small.json"
+    save_network(small_network(), path)
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)
+    assert main([str(path)]) == 0
+    [win] = windows()
+    qtbot.addWidget(win)
+    assert win.doc.path == path and win.windowTitle().startswith("small.json")
+    assert QCoreApplication.organizationName() == "ConvStudio"
+    assert QCoreApplication.applicationName() == "ConvStudio"
+    win.close()
+
+
+def test_cli_with_a_bad_file_keeps_the_default_network(qtbot, tmp_path, monkeypatch, dialogs):
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)
+    assert main([str(path)]) == 0
+    [win] = windows()
+    qtbot.addWidget(win)
+    assert "not valid JSON" in dialogs.named("show_error")[0][2]
+    assert win.doc.path is None and len(win.doc.net) > 0
+    win.close()
