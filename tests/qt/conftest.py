@@ -14,6 +14,13 @@ from convstudio.graph import AddNode, Network, layered_positions  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
+def empty_clipboard(qapp):
+    """Leave no data on the clipboard: the offscreen platform crashes at exit if the app still owns some."""
+    yield
+    qapp.clipboard().clear()
+
+
+@pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch):
     """Never read or write the user's real settings."""
     path = tmp_path / "convstudio-settings.ini"
