@@ -26,8 +26,22 @@ class Diagnostic:
         return f"{self.node}: {self.text}"
 
 
+class _Levels:
+    """`errors` and `warnings` filtered from a `diagnostics` list."""
+
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "warning"]
+
+
 @dataclass
-class NodeReport:
+class NodeReport(_Levels):
     id: str
     type: str
     shape: Shape | None = None
@@ -43,17 +57,9 @@ class NodeReport:
     def ok(self) -> bool:
         return self.shape is not None
 
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.level == "error"]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.level == "warning"]
-
 
 @dataclass
-class Report:
+class Report(_Levels):
     name: str
     order: list[str]
     nodes: dict[str, NodeReport]
@@ -61,14 +67,6 @@ class Report:
     @property
     def diagnostics(self) -> list[Diagnostic]:
         return [d for i in self.order for d in self.nodes[i].diagnostics]
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.level == "error"]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.level == "warning"]
 
     @property
     def total_params(self) -> int:
