@@ -1,0 +1,211 @@
+"""View 2 — one output value taken apart: N input channels × one filter, summed, plus the bias.
+
+Pick a pixel in the feature maps (or set channel, row and column here). Each input
+channel of the filter's group contributes Σ window·kernel; the list shows those partial
+sums with the largest first, then Σ partial sums + bias = total, next to the value the
+forward pass produced. The input image shows the value's receptive field.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from ...engine.explain import Box, Breakdown, output_breakdown
+from ...errors import ConvStudioError
+from ..messages import guarded
+from .controls import follow_shape, labelled, rich_label, row_of, scrolled, spin
+from .field_image import FieldImage
+from .host import net_of, pick_node
+from .run_source import RunSource
+from .term_list import TermList
+from .text import count, esc, num, paragraphs, plain, shape, signed
+
+INLINE_TERMS = 6  # up to this many partial sums are written out in the sum line
+
+
+def sum_html(b: Breakdown) -> str:
+    """Σ partial sums + bias = total, and the engine's own value beside it."""
+    n = len(b.terms)
+    partials = sum(t.partial for t in b.terms)
+    if n <= INLINE_TERMS:
+        terms = " + ".join(signed(t.partial) for t in b.terms)
+        first = f"Σ partial sums = {terms} = {num(partials)}"
+    else:
+        first = f"Σ of the {n} partial sums = {num(partials)}"
+    return paragraphs(
+        f"<span style='font-size:large'>{first}<br>Σ partial sums + bias = {num(partials)} + {signed(b.bias)} = "
+        f"<b>{num(b.total, 6)}</b></span>",
+        f"<span style='font-size:large'>engine output = <b>{num(b.engine, 6)}</b></span> "
+        f"(difference {b.difference:.1e}: the same number, up to float32 rounding)")
+
+
+def story_html(b: Breakdown, n_in: int, m_out: int, kernel: tuple[int, int]) -> str:
+    """The seed's "N·M convolutions, summed over the N inputs", with this layer's numbers."""
+    kh, kw = kernel
+    used = len(b.terms)
+    group = (f" With groups = {b.groups}, filter {b.channel} only reads input channels "
+             f"{b.terms[0].channel}–{b.terms[-1].channel} (group {b.group})." if b.groups > 1 else "")
+    return paragraphs(
+        f"This layer has N = {n_in} input channels and M = {m_out} filters. Think of it as "
+        f"{count(used * m_out)} one-channel {kh}×{kw} convolutions: each filter holds one {kh}×{kw} kernel slice per "
+        f"input channel it reads.{group}",
+        f"Output channel {b.channel} at ({b.row}, {b.col}): every slice is laid on its own input channel's window "
+        f"and multiplied cell by cell; the {used} partial sums are added, then the filter's bias. The depth of the "
+        f"output is M, whatever N is.")
+
+
+class BreakdownView(QWidget):
+    field_changed = Signal(object)  # Box or None: the receptive field of the value shown (for the input panel)
+
+    def __init__(self, doc, source: RunSource, parent=None):
+        super().__init__(parent)
+        self.setObjectName("explain-breakdown-view")
+        self.doc, self.source = doc, source
+        self.node_id: str | None = None
+        self.breakdown: Breakdown | None = None
+        self.input_hook: Callable[[Box | None], None] | None = None
+        self._build()
+        source.changed.connect(self.refresh)
+        doc.changed.connect(self._on_doc_changed)
+        self.show_selection([])
+
+    def _build(self) -> None:
+        self.header = rich_label("breakdown-header")
+        self.channel = spin("breakdown-channel", "Output channel k (which filter)", 0, 0, 0)
+        self.row = spin("breakdown-row", "Output row", 0, 0, 0)
+        self.col = spin("breakdown-col", "Output column", 0, 0, 0)
+        self.order = QComboBox(objectName="breakdown-order", toolTip="Order of the input channels in the list")
+        self.order.addItems(["Largest contributions first", "Channel order"])
+        self.run_button = QPushButton("Run", objectName="breakdown-run",
+                                      toolTip="Run the network on a sample image to get values to explain")
+        self.run_button.setVisible(self.source.can_run)
+        self.message = rich_label("breakdown-message")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.sum = rich_label("breakdown-sum", "The partial sums added up, and the value the forward pass gave")
+        self.story = rich_label("breakdown-story")
+        self.terms = TermList()
+        self.terms.setToolTip("One row per input channel: its window, the kernel slice, and their Σ product")
+        self.field = FieldImage()
+        side = QWidget()
+        side_col = QVBoxLayout(side)
+        side_col.setContentsMargins(4, 0, 4, 0)
+        side_col.addWidget(self.sum)
+        side_col.addWidget(self.field)
+        side_col.addWidget(self.story)
+        side_col.addStretch(1)
+        self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
+        self.split.addWidget(scrolled(self.terms, "breakdown-terms-scroll"))
+        self.split.addWidget(scrolled(side, "breakdown-side-scroll"))
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.message)
+        self.stack.addWidget(self.split)
+        top = QVBoxLayout(self)
+        top.setContentsMargins(6, 4, 6, 4)
+        top.setSpacing(4)
+        top.addWidget(self.header)
+        top.addLayout(row_of(labelled("k", self.channel), labelled("row", self.row), labelled("col", self.col),
+                             self.order, None, self.run_button))
+        top.addWidget(self.stack, 1)
+        for box in (self.channel, self.row, self.col):
+            box.valueChanged.connect(lambda _v: self.refresh())
+        self.order.currentIndexChanged.connect(lambda _i: self.terms.set_terms(self.breakdown, self._by_size()))
+        self.run_button.clicked.connect(lambda: self.source.run())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        follow_shape(self.split, self.width(), self.height(), 0.55, min_wide=700)
+
+    def _by_size(self) -> bool:
+        return self.order.currentIndex() == 0
+
+    # -- what to explain ------------------------------------------------------------------------------------
+    def show_selection(self, ids: list[str]) -> None:
+        node = pick_node(list(ids), self.node_id, net_of(self.doc), ("Conv2D",))
+        if node != self.node_id or self.breakdown is None:
+            self.node_id = node
+            self.refresh()
+
+    def show_pixel(self, node_id: str, channel: int, row: int, col: int) -> None:
+        """A pixel picked in the feature maps: explain it if it belongs to a Conv2D layer."""
+        net = net_of(self.doc)
+        if node_id not in net or net.node(node_id).type != "Conv2D":
+            kind = net.node(node_id).type if node_id in net else "unknown"
+            self._say(f"You picked a pixel of <b>{esc(node_id)}</b> ({esc(kind)}). This view takes apart "
+                      "Conv2D outputs: pick a pixel in a Conv2D layer's feature maps.")
+            return
+        self.node_id = node_id
+        self._set_ranges()
+        for box, v in ((self.channel, channel), (self.row, row), (self.col, col)):
+            box.blockSignals(True)
+            box.setValue(v)
+            box.blockSignals(False)
+        self.refresh()
+
+    def _on_doc_changed(self, change) -> None:
+        if change.structural or change.reset:
+            self.node_id = pick_node([], self.node_id if self.node_id in net_of(self.doc) else None,
+                                     net_of(self.doc), ("Conv2D",))
+
+    def _set_ranges(self) -> None:
+        snap = self.source.snapshot()
+        out = None
+        if snap is not None and self.node_id in snap.acts:
+            out = snap.acts[self.node_id].shape[1:]
+        elif self.node_id is not None and self.doc.report.nodes[self.node_id].shape:
+            out = self.doc.report.nodes[self.node_id].shape
+        for box, size in zip((self.channel, self.row, self.col), out or (1, 1, 1)):
+            box.blockSignals(True)
+            box.setMaximum(max(0, size - 1))
+            box.blockSignals(False)
+
+    # -- computing --------------------------------------------------------------------------------------------
+    @guarded
+    def refresh(self) -> None:
+        self.run_button.setVisible(self.source.can_run)
+        self.breakdown = None
+        if self.node_id is None:
+            self._say("This network has no Conv2D layer to take apart.")
+            return
+        self._set_ranges()
+        snap = self.source.snapshot()
+        if snap is None:
+            self._say(esc(self.source.status()) or "No run yet.")
+            return
+        try:
+            b = output_breakdown(snap.net, snap.weights, snap.acts, self.node_id, 0, self.channel.value(),
+                                 self.row.value(), self.col.value())
+        except ConvStudioError as exc:
+            self._say(esc(exc))
+            return
+        self.breakdown = b
+        self._show(b, snap)
+
+    def _show(self, b: Breakdown, snap) -> None:
+        node = net_of(self.doc).node(self.node_id)
+        n_in = snap.acts[node.inputs[0]].shape[1]
+        m_out = snap.acts[self.node_id].shape[1]
+        kernel = b.terms[0].kernel.shape
+        self.header.setText(f"<b>{esc(self.node_id)}</b> · Conv2D · {shape(snap.acts[node.inputs[0]].shape[1:])} → "
+                            f"{shape(snap.acts[self.node_id].shape[1:])} · value at output channel {b.channel}, "
+                            f"row {b.row}, column {b.col}")
+        self.sum.setText(sum_html(b))
+        self.story.setText(story_html(b, n_in, m_out, kernel))
+        self.terms.set_terms(b, self._by_size())
+        self.field.show_field(snap.image, b.field)
+        self.stack.setCurrentWidget(self.split)
+        self.field_changed.emit(b.field)
+        if self.input_hook is not None:
+            self.input_hook(b.field)
+
+    def _say(self, html: str) -> None:
+        self.header.setText("<b>One output value</b>" + (f" · {esc(self.node_id)}" if self.node_id else ""))
+        self.message.setText(html)
+        self.stack.setCurrentWidget(self.message)
+        self.field_changed.emit(None)
+        if self.input_hook is not None:
+            self.input_hook(None)
+
+    def text(self) -> str:
+        return plain(self.header.text() + self.sum.text() + self.message.text())

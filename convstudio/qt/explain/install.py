@@ -1,0 +1,152 @@
+"""Puts the "Convolution explained" views into the main window: docks, menus and connections.
+
+One call, `install_explain(window, panels=None)`. Without panels the views that need a
+forward pass run the network themselves (`LocalSource`); with them they follow the
+panels' run controller, and a pixel picked in the feature maps is taken apart here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
+
+from ..messages import guarded
+from .breakdown_view import BreakdownView
+from .controls import FitScroll
+from .fc_to_conv_action import make_convert_action
+from .fc_view import FcView
+from .fcn_view import FcnView
+from .host import document_of
+from .run_source import ControllerSource, LocalSource, RunSource
+from .sharing_view import SharingView
+from .window_view import WindowView
+
+Area = Qt.DockWidgetArea
+INSTALLED = "_convstudio_explain_tools"
+TITLES = {  # view key → dock title, menu text
+    "window": ("Sliding Window", "&Sliding Window (F, S, P, D)"),
+    "breakdown": ("One Output Value", "&One Output Value (N inputs × M outputs)"),
+    "sharing": ("Parameter Sharing", "&Parameter Sharing"),
+    "fc": ("Dense → Conv", "&Dense Layers as Convolutions, Why 4096 and 1000"),
+    "fcn": ("Class Scores", "&Class Scores (Fully Convolutional)"),
+}
+
+
+@dataclass
+class ExplainTools:
+    """What `install_explain` added, for tests and for whoever wants to drive the views."""
+
+    source: RunSource
+    views: dict[str, QWidget]
+    docks: dict[str, QDockWidget]
+    convert_action: QAction
+    menus: dict[str, QMenu] = field(default_factory=dict)
+
+    def reveal(self, key: str) -> None:
+        dock = self.docks[key]
+        dock.show()
+        dock.raise_()
+
+
+def install_explain(window, panels=None, area=Area.RightDockWidgetArea) -> ExplainTools:
+    """Create the explain docks and menu actions in `window` and connect them (once per window).
+
+    Each view sits in a scroll area, so a small screen gets scroll bars instead of a window
+    taller than the screen.
+
+    `panels` (optional) may offer `controller` (the RunController), `feature_maps` (with a
+    `pixel_clicked(node_id, channel, row, col)` signal) and `input_panel` (with
+    `show_receptive_box(box)`); whatever is missing is worked around.
+    """
+    existing = getattr(window, INSTALLED, None)
+    if existing is not None:
+        return existing
+    doc = document_of(window)
+    controller = getattr(panels, "controller", None)
+    source = ControllerSource(controller, window) if controller is not None else LocalSource(doc, window)
+    views = {"window": WindowView(doc), "breakdown": BreakdownView(doc, source), "sharing": SharingView(doc),
+             "fc": FcView(doc), "fcn": FcnView(doc, source)}
+    docks = {key: window.add_panel_dock(TITLES[key][0], FitScroll(view, f"explain-{key}-dock"), area)
+             for key, view in views.items()}
+    fc: FcView = views["fc"]
+
+    def converted(summary, message):
+        fc.conversion_done(summary, message)
+        tools.reveal("fc")
+    convert = make_convert_action(window, doc, converted)
+    fc.set_action(convert)
+    tools = ExplainTools(source, views, docks, convert)
+    tools.menus = _menus(window, tools)
+    _follow_selection(window, views)
+    _connect_panels(panels, tools)
+    setattr(window, INSTALLED, tools)
+    return tools
+
+
+def _menus(window, tools: ExplainTools) -> dict[str, QMenu]:
+    """Tools ▸ Convert…, and an Explain menu that opens each view (both before Help)."""
+    bar = window.menuBar()
+    existing = getattr(window, "menus", {}) or {}
+    before = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
+    tools_menu = existing.get("tools") or existing.get("network")
+    if tools_menu is None:
+        tools_menu = QMenu("&Tools", bar)
+        tools_menu.setObjectName("menu-tools")
+        bar.insertMenu(before, tools_menu) if before else bar.addMenu(tools_menu)
+    tools_menu.addAction(tools.convert_action)
+    explain = QMenu("E&xplain", bar)
+    explain.setObjectName("menu-explain")
+    explain.setToolTipsVisible(True)
+    for key, (_title, text) in TITLES.items():
+        act = explain.addAction(text)
+        act.setObjectName(f"action-explain-{key}")
+        act.triggered.connect(lambda _checked=False, k=key: tools.reveal(k))
+    bar.insertMenu(before, explain) if before else bar.addMenu(explain)
+    return {"tools": tools_menu, "explain": explain}
+
+
+def _follow_selection(window, views: dict[str, QWidget]) -> None:
+    signal = getattr(window, "selection_changed", None)
+    if signal is None:
+        return
+
+    def show(ids: list) -> None:
+        for key in ("window", "breakdown", "sharing"):
+            views[key].show_selection(list(ids))
+    signal.connect(show)
+    current = getattr(window, "selected_ids", None)
+    if callable(current):
+        show(current())
+
+
+def _connect_panels(panels, tools: ExplainTools) -> None:
+    breakdown: BreakdownView = tools.views["breakdown"]
+    maps = getattr(panels, "feature_maps", None)
+    if maps is not None and hasattr(maps, "pixel_clicked"):
+        @guarded
+        def picked(node_id: str, channel: int, row: int, col: int) -> None:
+            breakdown.show_pixel(node_id, channel, row, col)
+            if not _shares_tabs(tools.docks["breakdown"], _dock_of(maps)):
+                tools.docks["breakdown"].show()
+        maps.pixel_clicked.connect(picked)
+    input_panel = getattr(panels, "input_panel", None)
+    hook = getattr(input_panel, "show_receptive_box", None)
+    if callable(hook):
+        breakdown.input_hook = hook
+
+
+def _dock_of(widget) -> QDockWidget | None:
+    w = widget if isinstance(widget, QWidget) else None
+    while w is not None and not isinstance(w, QDockWidget):
+        w = w.parentWidget()
+    return w
+
+
+def _shares_tabs(dock: QDockWidget, other: QDockWidget | None) -> bool:
+    """True when the two docks are tabs of one stack (raising one would hide the other)."""
+    if other is None:
+        return False
+    window = dock.parentWidget()
+    return other in window.tabifiedDockWidgets(dock)
