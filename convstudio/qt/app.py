@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
@@ -15,6 +16,14 @@ def run_app(argv: list[str]) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     install_excepthook()
+    if "--smoke-test" in argv:
+        from .smoke_test import smoke_test
+
+        at = argv.index("--smoke-test")
+        if at + 1 >= len(argv):
+            print("convstudio --smoke-test: give the PNG file to write", file=sys.stderr)
+            return 2
+        return smoke_test(app, Path(argv[at + 1]))
     from .main_window import MainWindow
 
     window = MainWindow()

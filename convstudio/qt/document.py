@@ -7,7 +7,7 @@ the graph. Replacing the network (New, Open) emits a reset change.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -32,6 +32,7 @@ class Document(QObject):
         super().__init__(parent)
         self.net = Network()
         self.path: Path | None = None
+        self.weights_saver: Callable[[Path], str | None] | None = None  # writes weights beside a saved file
         self.report: Report = infer(self.net)
         self.stack = CommandStack(lambda: self.net, self)
         self.stack.cleanChanged.connect(self._clean_changed)
@@ -82,6 +83,8 @@ class Document(QObject):
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("save needs a path for a network that was never saved")
+        if self.weights_saver is not None:
+            self.net.weights = self.weights_saver(target)
         save_network(self.net, target)
         self.path = target
         self.stack.setClean()

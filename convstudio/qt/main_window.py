@@ -27,6 +27,8 @@ from .inspector import Inspector
 from .messages import guarded, messenger, notify
 from .mime import json_paths
 from .palette import Palette
+from .explain import install_explain
+from .panels import install_inspection
 from .settings import open_settings
 from .status_bar import NetworkStatusBar
 from .summary_dock import SummaryPanel
@@ -37,7 +39,9 @@ Area = Qt.DockWidgetArea
 class MainWindow(QMainWindow):
     selection_changed = Signal(list)  # ids of the selected layers, in network order
 
-    def __init__(self, network: Network | None = None, settings: QSettings | None = None, parent=None):
+    def __init__(self, network: Network | None = None, settings: QSettings | None = None, parent=None, *,
+                 panels: bool = True):
+        """The whole window; `panels=False` leaves out the run, inspection and explanation docks."""
         super().__init__(parent)
         self.setObjectName("main-window")
         self.settings = settings if settings is not None else open_settings()
@@ -62,6 +66,10 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
         self._restore_layout()
         self._open_first(network)
+        if panels:
+            self.inspection = install_inspection(self)
+            self.explain = install_explain(self, self.inspection)
+            self.inspector_dock.raise_()
         from .geometry_probe import maybe_install
         maybe_install(self)
 
@@ -204,7 +212,8 @@ class MainWindow(QMainWindow):
         dock.setObjectName(object_name or "panel-" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-"))
         dock.setWidget(widget)
         if not self.restoreDockWidget(dock):  # placed where the user left it last time, else:
-            same_area = [d for d in self.panel_docks if self.dockWidgetArea(d) == area]
+            same_area = [d for d in self.findChildren(QDockWidget)
+                         if d is not dock and not d.isFloating() and self.dockWidgetArea(d) == area]
             self.addDockWidget(area, dock)
             if same_area:
                 self.tabifyDockWidget(same_area[-1], dock)
@@ -237,7 +246,7 @@ class MainWindow(QMainWindow):
             self.resize(max(size.width(), 1400), max(size.height(), 880)) if size else self.resize(1440, 900)
             if available is not None:
                 self.move(available.center() - self.rect().center())
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [180, 340], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [180, 480], Qt.Orientation.Horizontal)
         self.resizeDocks([self.summary_dock], [170], Qt.Orientation.Vertical)
 
     def save_layout(self) -> None:

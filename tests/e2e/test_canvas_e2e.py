@@ -118,6 +118,7 @@ def test_keyboard_and_mouse_editing(launch, tmp_path):
     g = app.wait_for(lambda g: "relu1>pool1:0" in g["edges"], "undo brings the connection back")
 
     start = centre(g["nodes"]["conv1"]["rect"])
+    drag_zoom = g["zoom"]
     app.drag(start, (start[0] + 160, start[1] + 20), steps=16)
     g = app.wait_for(lambda g: g["undo"] == "Move conv1", "conv1 moved")
     app.key("ctrl+d")
@@ -133,4 +134,5 @@ def test_keyboard_and_mouse_editing(launch, tmp_path):
     assert saved.node("pool1").inputs == ["relu1"]
     assert saved.node("conv2").type == "Conv2D" and saved.node("conv2").inputs == []
     x, y = saved.node("conv1").position
-    assert 140 <= x <= 180 and 100 <= y <= 150  # moved by about (160, 20) screen pixels at zoom ≈ 1
+    dx, dy = 160 / drag_zoom, 20 / drag_zoom  # scene units moved for (160, 20) screen pixels
+    assert abs(x - dx) <= 20 and abs(y - (110 + dy)) <= 25, (x, y, drag_zoom)

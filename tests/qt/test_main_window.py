@@ -135,7 +135,7 @@ def test_geometry_and_dock_layout_are_restored(qtbot, isolated_settings):
     first = MainWindow(network=small_network())
     qtbot.addWidget(first)
     first.show()
-    first.resize(700, 500)  # the offscreen screen is 800×600; geometry is clamped to it
+    first.resize(760, 560)  # the offscreen screen is 800×600; geometry is clamped to it
     first.move(40, 30)
     first.history_dock.raise_()
     first.palette_dock.hide()
@@ -146,7 +146,7 @@ def test_geometry_and_dock_layout_are_restored(qtbot, isolated_settings):
     qtbot.addWidget(second)
     second.show()
     QApplication.processEvents()
-    assert (second.width(), second.height()) == (700, 500)
+    assert (second.width(), second.height()) == (760, 560)
     assert not second.palette_dock.isVisible()
 
 

@@ -26,11 +26,11 @@ from .window_view import WindowView
 Area = Qt.DockWidgetArea
 INSTALLED = "_convstudio_explain_tools"
 TITLES = {  # view key → dock title, menu text
-    "window": ("Sliding Window", "&Sliding Window (F, S, P, D)"),
-    "breakdown": ("One Output Value", "&One Output Value (N inputs × M outputs)"),
-    "sharing": ("Parameter Sharing", "&Parameter Sharing"),
-    "fc": ("Dense → Conv", "&Dense Layers as Convolutions, Why 4096 and 1000"),
-    "fcn": ("Class Scores", "&Class Scores (Fully Convolutional)"),
+    "window": ("Window", "&Sliding Window (F, S, P, D)"),
+    "breakdown": ("One Value", "&One Output Value (N inputs × M outputs)"),
+    "sharing": ("Sharing", "&Parameter Sharing"),
+    "fc": ("FC → Conv", "&Dense Layers as Convolutions, Why 4096 and 1000"),
+    "fcn": ("Scores", "&Class Scores (Fully Convolutional)"),
 }
 
 
@@ -68,7 +68,8 @@ def install_explain(window, panels=None, area=Area.RightDockWidgetArea) -> Expla
     source = ControllerSource(controller, window) if controller is not None else LocalSource(doc, window)
     views = {"window": WindowView(doc), "breakdown": BreakdownView(doc, source), "sharing": SharingView(doc),
              "fc": FcView(doc), "fcn": FcnView(doc, source)}
-    docks = {key: window.add_panel_dock(TITLES[key][0], FitScroll(view, f"explain-{key}-dock"), area)
+    docks = {key: window.add_panel_dock(TITLES[key][0], FitScroll(view, f"explain-{key}-dock"), area,
+                                        f"panel-explain-{key}")
              for key, view in views.items()}
     fc: FcView = views["fc"]
 

@@ -17,7 +17,7 @@ from .explain_helpers import document
 
 @pytest.fixture
 def vgg_window(qtbot):
-    win = MainWindow(network=load_template("vgg16"))  # shapes only: VGG-16 is never run here
+    win = MainWindow(network=load_template("vgg16"), panels=False)  # shapes only: VGG-16 is never run here
     qtbot.addWidget(win)
     tools = install_explain(win)
     return win, tools
@@ -50,7 +50,7 @@ def test_vgg16_dense_layers_become_convolutions_and_undo_restores_the_json(vgg_w
 
 
 def test_nothing_to_convert_says_so(qtbot):
-    win = MainWindow(network=load_template("fcn3"))
+    win = MainWindow(network=load_template("fcn3"), panels=False)
     qtbot.addWidget(win)
     tools = install_explain(win)
     messages = []

@@ -14,7 +14,7 @@ from .explain_helpers import FakePanels, conv_net, snapshot
 
 @pytest.fixture
 def win(qtbot):
-    w = MainWindow(network=conv_net(channels=3, size=8, filters=4))
+    w = MainWindow(network=conv_net(channels=3, size=8, filters=4), panels=False)
     qtbot.addWidget(w)
     w.resize(1280, 800)
     return w
@@ -27,7 +27,7 @@ def test_docks_and_menus(win):
     assert titles.index("Tools") < titles.index("Help") and titles.index("Explain") < titles.index("Help")
     assert len(tools.menus["explain"].actions()) == 5
     panels_menu = [a.text() for a in win.menus["panels"].actions()]
-    assert "Sliding Window" in panels_menu and "Class Scores" in panels_menu
+    assert "Window" in panels_menu and "Scores" in panels_menu
     tools.menus["explain"].actions()[2].trigger()
     assert tools.docks["sharing"].isVisibleTo(win)
 

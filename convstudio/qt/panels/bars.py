@@ -1,0 +1,102 @@
+"""Flat outputs (Dense, Softmax, C×1×1 maps) as bars, with the largest entries labelled."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from .map_view import tidy_axis
+
+TOP_K = 5
+LABEL_ALL_UP_TO = 16
+BAR = QColor("#9aa5b1")
+TOP = QColor("#d9712b")
+
+
+def top_k(values: np.ndarray, k: int = TOP_K) -> np.ndarray:
+    """Indices of the k largest values, largest first (ties: lower index first)."""
+    order = np.argsort(-values, kind="stable")
+    return order[:min(k, values.size)]
+
+
+class BarChart(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("bar-chart")
+        self.values = np.zeros(0, np.float32)
+        self.top = np.zeros(0, np.intp)
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("bar-plot")
+        self.plot.setBackground("w")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", "index")
+        self.plot.setLabel("left", "value")
+        for axis in ("bottom", "left"):
+            tidy_axis(self.plot.getAxis(axis))
+        self.plot.setToolTip("One bar per output value; the largest are orange and labelled with their index")
+        self.bars: pg.BarGraphItem | None = None
+        self.labels: list[pg.TextItem] = []
+        self.ranking = QLabel()
+        self.ranking.setObjectName("bar-ranking")
+        self.ranking.setTextFormat(Qt.TextFormat.RichText)
+        self.ranking.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.ranking.setToolTip("The largest values: for a classifier, its top guesses (class index: score)")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.plot, 1)
+        row.addWidget(self.ranking)
+
+    def show_values(self, values: np.ndarray) -> None:
+        self.values = np.asarray(values, dtype=np.float32).reshape(-1)
+        self.top = top_k(self.values)
+        self._draw_bars()
+        self._draw_labels()
+        self.ranking.setText(self._ranking_html())
+        self._frame()
+
+    def highlighted(self) -> np.ndarray:
+        """The orange bars: the top k, or only the largest when there are few values (the guess)."""
+        return self.top if self.values.size > 2 * TOP_K else self.top[:1]
+
+    def _frame(self) -> None:
+        """Whole-number index ticks for short outputs; room above and below for the labels."""
+        n = self.values.size
+        axis = self.plot.getAxis("bottom")
+        axis.setTicks([[(i, str(i)) for i in range(n)]] if n <= LABEL_ALL_UP_TO else None)
+        lo, hi = min(0.0, float(self.values.min(initial=0))), max(0.0, float(self.values.max(initial=0)))
+        pad = 0.15 * ((hi - lo) or 1.0)
+        self.plot.setXRange(-0.7, n - 0.3, padding=0)
+        self.plot.setYRange(lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0), padding=0)
+
+    def _draw_bars(self) -> None:
+        if self.bars is not None:
+            self.plot.removeItem(self.bars)
+        n = self.values.size
+        brushes = [pg.mkBrush(BAR)] * n
+        for i in self.highlighted():
+            brushes[i] = pg.mkBrush(TOP)
+        self.bars = pg.BarGraphItem(x=np.arange(n), height=self.values, width=0.8 if n < 200 else 1.0,
+                                    brushes=brushes, pen=None if n >= 200 else pg.mkPen(BAR.darker(130)))
+        self.plot.addItem(self.bars)
+
+    def _draw_labels(self) -> None:
+        for item in self.labels:
+            self.plot.removeItem(item)
+        n = self.values.size
+        shown = range(n) if n <= LABEL_ALL_UP_TO else self.top
+        self.labels = []
+        for i in shown:
+            v = float(self.values[i])
+            text = f"{v:.3g}" if n <= LABEL_ALL_UP_TO else str(int(i))
+            item = pg.TextItem(text, color=(40, 40, 40), anchor=(0.5, 1.0 if v >= 0 else 0.0))
+            item.setPos(int(i), v)
+            self.plot.addItem(item)
+            self.labels.append(item)
+
+    def _ranking_html(self) -> str:
+        rows = "".join(f"<tr><td>{r}.</td><td align='right'>#{int(i)}</td><td align='right'>"
+                       f"&nbsp;{self.values[i]:.4g}</td></tr>" for r, i in enumerate(self.top, 1))
+        return f"<b>Top {len(self.top)}</b> of {self.values.size}<table cellspacing='2'>{rows}</table>"

@@ -1,0 +1,203 @@
+"""The weights the panels run with, and where each layer's came from (seed, preset or file).
+
+No Qt here: `complete_weights` runs in the worker thread (initialising VGG-16 takes seconds),
+and both are easy to test on their own.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ... import layers
+from ...engine import presets as preset_lib
+from ...engine.infer import Report
+from ...engine.weights import WeightSet, expected_shapes, load_weights, node_rng
+from ...errors import ConvStudioError, FormatError, RunCancelled
+from ...graph import Network
+from ...layers import fmt_shape
+
+
+def preset_arrays(name: str, shapes: dict[str, tuple]) -> dict[str, np.ndarray]:
+    """A Conv2D node's weight (and zero bias) for preset `name`; ConvStudioError if it does not apply."""
+    out = {"weight": preset_lib.preset_weights(name, shapes["weight"])}
+    if "bias" in shapes:
+        out["bias"] = preset_lib.preset_bias(name, shapes["bias"][0])
+    return out
+
+
+def fits(arrays: dict[str, np.ndarray] | None, shapes: dict[str, tuple]) -> bool:
+    return arrays is not None and set(arrays) == set(shapes) and \
+        all(tuple(arrays[k].shape) == tuple(s) for k, s in shapes.items())
+
+
+class InitCache:
+    """Random initial arrays keyed by everything that determines them (seed, layer id, type,
+    parameters, input shapes), shared by jobs: drawing VGG-16's weights takes seconds, and a
+    job superseded half-way should not throw that work away."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[tuple, dict[str, np.ndarray]] = {}
+
+    @staticmethod
+    def key(seed: int, node, input_shapes) -> tuple:
+        return (int(seed), node.id, node.type, json.dumps(node.params, sort_keys=True),
+                tuple(tuple(s) for s in input_shapes))
+
+    def get(self, key: tuple) -> dict[str, np.ndarray] | None:
+        with self._lock:
+            return self._data.get(key)
+
+    def put(self, key: tuple, arrays: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            self._data[key] = arrays
+
+    def keep_only(self, keys: set[tuple]) -> None:
+        """Drop what no longer matches the network (frees the memory of replaced layers)."""
+        with self._lock:
+            self._data = {k: v for k, v in self._data.items() if k in keys}
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+@dataclass
+class Completed:
+    """What `complete_weights` produced and what the user should be told about it."""
+
+    arrays: WeightSet
+    reinitialised: set[str] = field(default_factory=set)   # drawn from the seed afresh
+    loaded: set[str] | None = None                          # from the file, when one was read
+    dropped_presets: set[str] = field(default_factory=set)  # presets that no longer apply
+    file_error: str | None = None
+    mismatched: list[str] = field(default_factory=list)     # file entries that did not fit
+
+
+def complete_weights(net: Network, report: Report, arrays: WeightSet, seed: int, presets: dict[str, str],
+                     file: str | os.PathLike | None = None, cancel: Callable[[], bool] = lambda: False,
+                     progress: Callable[[int, int, str], None] | None = None,
+                     cache: InitCache | None = None) -> Completed:
+    """Arrays for every layer that needs some: keep what fits (like `refresh_weights`), re-apply
+    presets at a changed size, draw the rest from (seed, layer id); cancellable between layers.
+
+    With `file`, its fitting arrays replace the current ones first.
+    """
+    shapes = expected_shapes(net, report)
+    done = Completed(arrays={})
+    if file is not None:
+        arrays = _read_file(file, shapes, done, arrays)
+    todo = [nid for nid, s in shapes.items() if not fits(arrays.get(nid), s)]
+    done.arrays = {nid: arrays[nid] for nid in shapes if nid not in todo}
+    for i, nid in enumerate(todo, 1):
+        if cancel():
+            raise RunCancelled("run cancelled")
+        done.arrays[nid] = _fresh(net, report, nid, shapes[nid], seed, presets, done, cache)
+        if progress is not None:
+            progress(i, len(todo), nid)
+    return done
+
+
+def _read_file(file, shapes: dict[str, dict], done: Completed, current: WeightSet) -> WeightSet:
+    """The file's fitting arrays (the others are drawn afresh); on a bad file, `current` stays."""
+    try:
+        stored = load_weights(file)
+    except FormatError as exc:
+        done.file_error = str(exc)
+        return current
+    done.loaded = {nid for nid, ws in stored.items() if nid in shapes and fits(ws, shapes[nid])}
+    for nid, ws in stored.items():
+        if nid in shapes and nid not in done.loaded:
+            got = ", ".join(f"{k} {fmt_shape(a.shape)}" for k, a in ws.items())
+            want = ", ".join(f"{k} {fmt_shape(s)}" for k, s in shapes[nid].items())
+            done.mismatched.append(f"{nid} (file has {got}, the layer needs {want})")
+    return {nid: stored[nid] for nid in done.loaded}
+
+
+def _fresh(net: Network, report: Report, nid: str, shapes: dict, seed: int, presets: dict[str, str],
+           done: Completed, cache: InitCache | None) -> dict[str, np.ndarray]:
+    if nid in presets:
+        try:
+            return preset_arrays(presets[nid], shapes)
+        except (ConvStudioError, ValueError, KeyError):
+            done.dropped_presets.add(nid)
+    done.reinitialised.add(nid)
+    node = net.node(nid)
+    inputs = report.nodes[nid].input_shapes
+    key = InitCache.key(seed, node, inputs)
+    arrays = cache.get(key) if cache is not None else None
+    if arrays is None:
+        arrays = layers.get(node.type).init_weights(node.params, inputs, node_rng(seed, nid))
+        if cache is not None:
+            cache.put(key, arrays)
+    return arrays
+
+
+def cache_keys(net: Network, report: Report, seed: int) -> set[tuple]:
+    """The InitCache keys the current network can use."""
+    return {InitCache.key(seed, net.node(nid), report.nodes[nid].input_shapes)
+            for nid in expected_shapes(net, report)}
+
+
+class WeightBook:
+    """Arrays per layer plus their provenance; the controller is its only writer."""
+
+    def __init__(self) -> None:
+        self.seed = 0
+        self.arrays: WeightSet = {}
+        self.presets: dict[str, str] = {}
+        self.loaded: set[str] = set()
+        self.file_name: str | None = None
+
+    def clear(self, seed: int = 0) -> None:
+        """Forget everything: the next completion draws every layer from `seed`."""
+        self.seed, self.arrays, self.presets, self.loaded, self.file_name = int(seed), {}, {}, set(), None
+
+    def snapshot(self) -> WeightSet:
+        """A copy the worker may read while the book changes (arrays are never edited in place)."""
+        return {nid: dict(ws) for nid, ws in self.arrays.items()}
+
+    def adopt(self, done: Completed, file_name: str | None = None) -> None:
+        self.arrays = done.arrays
+        if done.loaded is not None:
+            self.loaded, self.presets, self.file_name = set(done.loaded), {}, file_name
+        self.loaded -= done.reinitialised
+        for nid in done.dropped_presets | (set(self.presets) - set(done.arrays)):
+            self.presets.pop(nid, None)
+        self.loaded &= set(done.arrays)
+
+    def set_preset(self, nid: str, name: str, arrays: dict[str, np.ndarray]) -> None:
+        self.arrays = {**self.arrays, nid: arrays}
+        self.presets[nid] = name
+        self.loaded.discard(nid)
+
+    def forget(self, nid: str) -> None:
+        """Back to random for one layer (drawn again from the seed at the next completion)."""
+        self.arrays = {k: v for k, v in self.arrays.items() if k != nid}
+        self.presets.pop(nid, None)
+        self.loaded.discard(nid)
+
+    @property
+    def pristine(self) -> bool:
+        """Exactly what opening the network without a weights file gives: seed 0, nothing chosen."""
+        return self.seed == 0 and not self.presets and not self.loaded
+
+    def origin(self, nid: str) -> str:
+        if nid in self.presets:
+            return f"preset “{self.presets[nid]}”"
+        if nid in self.loaded:
+            return f"loaded from {self.file_name or 'a file'}"
+        return f"random (seed {self.seed})"
+
+    def describe(self) -> str:
+        parts = [f"random, seed {self.seed}"] if len(self.loaded) < len(self.arrays) else []
+        if self.loaded:
+            parts.insert(0, f"{len(self.loaded)} layer{'s' * (len(self.loaded) != 1)} from "
+                            f"{self.file_name or 'a file'}")
+        if self.presets:
+            parts.append("presets: " + ", ".join(f"{n} {p}" for n, p in self.presets.items()))
+        return "; ".join(parts) or f"random, seed {self.seed}"

@@ -1,0 +1,150 @@
+"""The feature-maps panel follows the canvas selection and shows every output channel."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+
+from convstudio.qt.panels.map_render import is_flat
+
+from .conftest import png_pixels, select, wait_idle
+
+
+def test_first_launch_shows_the_first_conv_layer(panels):
+    maps = panels.feature_maps
+    assert maps.node_id == "conv1"
+    assert maps.stack.currentWidget() is maps.split
+    assert len(maps.grid.tiles) == 8
+
+
+def test_selecting_a_node_shows_all_its_channels_titled(win, panels):
+    select(win, "conv2")
+    maps = panels.feature_maps
+    assert maps.node_id == "conv2"
+    assert maps.maps.shape == (6, 14, 14)
+    assert [t.title.split(" · ")[0] for t in maps.grid.tiles] == [f"ch {c}" for c in range(6)]
+    assert "conv2" in maps.header.text() and "6×14×14" in maps.header.text()
+    assert maps.pager.label.text() == "6 channels"
+
+
+def test_input_layer_shows_the_image_channels(win, panels):
+    select(win, "image")
+    assert panels.feature_maps.maps.shape == (3, 32, 32)
+    assert "as the network receives it" in panels.feature_maps.header.text()
+
+
+def test_flat_output_shows_bars_with_top_entries(win, panels):
+    select(win, "probs")
+    maps = panels.feature_maps
+    assert maps.stack.currentWidget() is maps.bars
+    values = panels.controller.results.activations["probs"]
+    assert np.isclose(values.sum(), 1.0, atol=1e-5)
+    assert maps.bars.values.size == 10
+    assert list(maps.bars.top) == list(np.argsort(-values, kind="stable")[:5])
+    assert [item.toPlainText() for item in maps.bars.labels] == [f"{v:.3g}" for v in values]  # few: all
+    assert "Top 5" in maps.bars.ranking.text()
+    assert not maps.cmap.isVisible()
+
+
+def test_long_flat_output_labels_only_the_top_entries(qtbot):
+    from convstudio.qt.panels.bars import BarChart
+
+    chart = BarChart()
+    qtbot.addWidget(chart)
+    values = np.random.default_rng(1).normal(size=1000).astype(np.float32)
+    chart.show_values(values)
+    top = np.argsort(-values)[:5]
+    assert [item.toPlainText() for item in chart.labels] == [str(i) for i in top]
+    assert list(chart.highlighted()) == list(top)
+
+
+def test_c_by_1_by_1_maps_count_as_flat():
+    assert is_flat(np.zeros((3, 1, 1))) and is_flat(np.zeros(7)) and not is_flat(np.zeros((3, 2, 2)))
+
+
+def test_clicking_a_thumbnail_shows_it_large(win, panels, qtbot):
+    maps = panels.feature_maps
+    rect = maps.grid.image_rect(5)
+    qtbot.mouseClick(maps.grid, Qt.MouseButton.LeftButton, pos=rect.center())
+    assert maps.channel == 5 and maps.grid.current == 5
+    assert "ch 5 of 8" in maps.view.title.text()
+    assert np.array_equal(maps.view.values, maps.maps[5])
+    counts = maps.view.curve.getData()[1]
+    assert counts.sum() == maps.maps[5].size  # the histogram counts every pixel
+
+
+def test_clicking_a_pixel_in_the_large_view_emits_pixel_clicked(win, panels, qtbot):
+    maps = panels.feature_maps
+    maps.select_channel(2)
+    view = maps.view
+    scene_pos = view.plot.vb.mapViewToScene(QPointF(7.5, 4.5))  # x = col, y = row
+    widget_pos = view.picture.mapFromScene(scene_pos)
+    with qtbot.waitSignal(maps.pixel_clicked, timeout=2000) as signal:
+        qtbot.mouseClick(view.picture.viewport(), Qt.MouseButton.LeftButton, pos=widget_pos)
+    assert signal.args == ["conv1", 2, 4, 7]
+    assert view.marker.isVisible() and "row 4, col 7" in view.readout.text()
+
+
+def test_shared_and_per_channel_normalization_and_colormap(win, panels):
+    maps = panels.feature_maps
+    per_channel = [t.image.copy() for t in maps.grid.tiles]
+    maps.scaling.setCurrentIndex(1)
+    shared = [t.image for t in maps.grid.tiles]
+    assert any(not np.array_equal(a, b) for a, b in zip(per_channel, shared))
+    lo, hi = maps.ranges.levels(0, shared=True)
+    assert (lo, hi) == (float(maps.maps.min()), float(maps.maps.max()))
+    maps.cmap.setCurrentText("gray")
+    image = maps.grid.tiles[0].image
+    assert np.array_equal(image[..., 0], image[..., 1])  # gray: R == G == B
+
+
+def test_large_layers_are_paged(qtbot):
+    from convstudio.graph import SetParams
+
+    from .conftest import make_window, panels_network
+
+    net = panels_network()
+    SetParams("conv1", {"filters": 150}).redo(net)
+    _win, panels = make_window(qtbot, net)
+    qtbot.waitUntil(lambda: panels.controller.results is not None, timeout=20000)
+    maps = panels.feature_maps
+    assert maps.maps.shape[0] == 150 and len(maps.grid.tiles) == 64
+    assert maps.pager.label.text() == "1–64 of 150 channels"
+    maps.pager.next.click()
+    assert maps.grid.tiles[0].title.startswith("ch 64")
+    maps.select_channel(140)
+    assert maps.pager.page == 2 and len(maps.grid.tiles) == 150 - 128
+    assert maps.grid.current == 140 - 128
+    panels.controller.shutdown()
+
+
+def test_export_grid_and_map_png_and_activations_npz(win, panels, tmp_path, file_answers, qtbot, messages):
+    maps = panels.feature_maps
+    file_answers.save = str(tmp_path / "grid.png")
+    maps.export_grid.trigger()
+    grid = png_pixels(tmp_path / "grid.png")
+    assert grid.shape[0] > 100 and grid.std() > 10
+    file_answers.save = str(tmp_path / "map.png")
+    maps.export_map.trigger()
+    single = png_pixels(tmp_path / "map.png")
+    assert single.shape[:2] == (256, 256)  # 32×32 enlarged 8× with square pixels
+    file_answers.save = str(tmp_path / "acts.npz")
+    maps.export_npz.trigger()
+    qtbot.waitUntil(lambda: any("acts.npz" in t for t in messages.texts()), timeout=5000)
+    with np.load(tmp_path / "acts.npz") as data:
+        assert data["conv1"].shape == (1, 8, 32, 32)
+        assert np.array_equal(data["conv1"][0], panels.controller.results.activations["conv1"])
+
+
+def test_export_cancelled_writes_nothing(win, panels, tmp_path, file_answers):
+    file_answers.save = ""
+    assert panels.feature_maps.export_grid_png() is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_deleting_the_shown_layer_falls_back(win, panels, qtbot):
+    from convstudio.graph import RemoveNodes
+
+    select(win, "conv2")
+    win.doc.push(RemoveNodes(["conv2"]))
+    wait_idle(qtbot, panels.controller)
+    assert panels.feature_maps.node_id != "conv2"
