@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QImage, QPainter, QPalette
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,6 +41,7 @@ class ImageBox(QWidget):
         self.setObjectName(name)
         self.setToolTip(tip)
         self.image = QImage()
+        self.box = None  # (top, left, bottom, right) input pixels to outline, inclusive
         self.setMinimumSize(96, 96)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -66,7 +67,24 @@ class ImageBox(QWidget):
             target = self.target()
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, target.width() < self.image.width())
             painter.drawImage(target, self.image)
+            if self.box is not None:
+                self._outline(painter, target)
         painter.end()
+
+    def set_box(self, box: tuple[int, int, int, int] | None) -> None:
+        self.box = box
+        self.update()
+
+    def _outline(self, painter: QPainter, target: QRect) -> None:
+        """The receptive field of the picked output value, in the image's pixel grid."""
+        top, left, bottom, right = self.box
+        sx = target.width() / self.image.width()
+        sy = target.height() / self.image.height()
+        rect = QRectF(target.x() + left * sx, target.y() + top * sy, (right - left + 1) * sx, (bottom - top + 1) * sy)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for colour, width in ((Qt.GlobalColor.black, 4), (Qt.GlobalColor.yellow, 2)):
+            painter.setPen(QPen(colour, width))
+            painter.drawRect(rect)
 
 
 def display_rgb(chw: np.ndarray, rescale: bool) -> np.ndarray:
@@ -158,6 +176,11 @@ class InputPanel(QWidget):
         row.addLayout(pictures, 1)
 
     # -- choosing ------------------------------------------------------------------------------------
+    def show_receptive_box(self, box) -> None:
+        """Outline the input pixels that can change the value picked in a feature map (None clears it)."""
+        empty = box is None or box.empty
+        self.prepared.set_box(None if empty else (box.top, box.left, box.bottom, box.right))
+
     def _choose(self, source: str) -> None:
         self.controller.set_source(source)
 
