@@ -35,6 +35,21 @@ def fits(arrays: dict[str, np.ndarray] | None, shapes: dict[str, tuple]) -> bool
         all(tuple(arrays[k].shape) == tuple(s) for k, s in shapes.items())
 
 
+def refolded(arrays: dict[str, np.ndarray] | None, shapes: dict[str, tuple]) -> dict[str, np.ndarray] | None:
+    """The same numbers in the new shapes when a Dense layer became a convolution or back.
+
+    Dense (out, C·H·W) and Conv2D (out, C, H, W) hold the same weights in C order (that is what
+    Flatten does), so converting a layer, and undoing it, keeps its numbers and the outputs.
+    """
+    if arrays is None or set(arrays) != set(shapes):
+        return None
+    for k, s in shapes.items():
+        a = arrays[k]
+        if a.size != int(np.prod(s)) or a.shape[:1] != tuple(s)[:1]:
+            return None
+    return {k: arrays[k].reshape(s) for k, s in shapes.items()}
+
+
 class InitCache:
     """Random initial arrays keyed by everything that determines them (seed, layer id, type,
     parameters, input shapes), shared by jobs: drawing VGG-16's weights takes seconds, and a
@@ -91,6 +106,10 @@ def complete_weights(net: Network, report: Report, arrays: WeightSet, seed: int,
     done = Completed(arrays={})
     if file is not None:
         arrays = _read_file(file, shapes, done, arrays)
+    arrays = dict(arrays)
+    for nid, s in shapes.items():
+        if not fits(arrays.get(nid), s) and (same := refolded(arrays.get(nid), s)) is not None:
+            arrays[nid] = same
     todo = [nid for nid, s in shapes.items() if not fits(arrays.get(nid), s)]
     done.arrays = {nid: arrays[nid] for nid in shapes if nid not in todo}
     for i, nid in enumerate(todo, 1):

@@ -52,3 +52,25 @@ def test_book_provenance():
     assert not book.pristine and book.origin("conv1") == "preset “sobel-x”"
     book.forget("conv1")
     assert book.pristine
+
+
+def test_dense_weights_refold_into_the_equivalent_convolution_and_back():
+    import numpy as np
+
+    from convstudio.engine.infer import infer
+    from convstudio.engine.transforms import fc_to_conv
+    from convstudio.graph import AddNode, Network, UndoStack
+    from convstudio.qt.panels.weight_book import complete_weights
+
+    net = Network("fc")
+    stack = UndoStack(net)
+    stack.push(AddNode("Input", {"channels": 2, "height": 3, "width": 3}, node_id="x"))
+    stack.push(AddNode("Flatten", inputs=["x"], node_id="flat"))
+    stack.push(AddNode("Dense", {"units": 4}, inputs=["flat"], node_id="fc"))
+    dense = complete_weights(net, infer(net), {}, seed=1, presets={}).arrays
+    conv_net, _ = fc_to_conv(net)
+    conv = complete_weights(conv_net, infer(conv_net), dense, seed=1, presets={})
+    assert conv.arrays["fc"]["weight"].shape == (4, 2, 3, 3) and "fc" not in conv.reinitialised
+    np.testing.assert_array_equal(conv.arrays["fc"]["weight"].reshape(4, 18), dense["fc"]["weight"])
+    back = complete_weights(net, infer(net), conv.arrays, seed=1, presets={}).arrays
+    np.testing.assert_array_equal(back["fc"]["weight"], dense["fc"]["weight"])
