@@ -45,7 +45,9 @@ def _node_to_dict(n: Node) -> dict:
 
 
 def _number(v: float) -> int | float:
-    return int(v) if float(v).is_integer() else round(float(v), 2)
+    """Positions to 1/100 pixel, whole numbers without ".0", so that saving twice gives the same bytes."""
+    r = round(float(v), 2)
+    return int(r) if r.is_integer() else r
 
 
 def dumps(net: Network) -> str:
