@@ -194,9 +194,13 @@ class NodeItem(QGraphicsItem):
 
     def _paint_shape_line(self, painter: QPainter, face: NodeFace, pad: float) -> None:
         row = QRectF(pad, HEADER + 20, WIDTH - 2 * pad, 18)
+        room = row.width() - QFontMetrics(card_font(12, True)).horizontalAdvance(face.shape) - 8
+        small = QFontMetrics(card_font(11))
+        params = next((t for t in (face.params, face.params.replace(" params", ""))
+                       if small.horizontalAdvance(t) <= room), "")  # a long shape keeps the line to itself
         painter.setPen(QColor("#7a828c"))
         painter.setFont(card_font(11))
-        painter.drawText(row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, face.params)
+        painter.drawText(row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, params)
         painter.setFont(card_font(12, True))
         painter.setPen(style.ERROR if face.shape == "?" else QColor("#1d2530"))
         painter.drawText(row, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, face.shape)
