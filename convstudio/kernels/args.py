@@ -15,7 +15,7 @@ from convstudio.errors import RunCancelled
 
 def pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
     """(a, b) from an int or a pair, each checked against ``minimum``."""
-    if np.ndim(value) == 0:
+    if np.isscalar(value):
         value = (value, value)
     if len(value) != 2:
         raise ValueError(f"{name} must be an int or a pair, got {value!r}")
@@ -27,7 +27,7 @@ def pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
 
 def side_padding(value, name: str = "padding") -> tuple[tuple[int, int], tuple[int, int]]:
     """((top, bottom), (left, right)) from an int, a (ph, pw) pair or explicit sides."""
-    if np.ndim(value) == 0:
+    if np.isscalar(value):
         value = (value, value)
     if len(value) != 2:
         raise ValueError(f"{name} must be an int, a pair or a pair of pairs, got {value!r}")

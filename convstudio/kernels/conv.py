@@ -1,10 +1,11 @@
-"""2-D convolution as tiled im2col + matrix multiply.
+"""2-D convolution: tiled im2col + matrix multiply, Winograd for wide 3x3 layers, and a
+plain matrix product for 1x1.
 
 The column matrix for a tile of output positions is built in one reused buffer and
 multiplied by the (K, C*kH*kW) weight matrix straight into the output slice, so the
 only large scratch is that buffer (bounded by ``MAX_SCRATCH_BYTES``) and no transposes
-or result copies are needed. Tiles are small enough to stay in cache, which matters
-more than the copy count on wide early layers.
+or result copies are needed. Tiles of ``TILE_BYTES`` stay in cache, which matters more
+than the copy count on wide early layers.
 """
 
 from __future__ import annotations
@@ -22,9 +23,14 @@ from convstudio.kernels.args import (
     pair,
     side_padding,
 )
+from convstudio.kernels.gather import gather
+from convstudio.kernels.winograd import winograd_conv3x3
 
 TILE_BYTES = 4 << 20
 MAX_SCRATCH_BYTES = 64 << 20
+# Measured on VGG/ResNet shapes: below these, Winograd's transforms cost more than it saves.
+WINOGRAD_MIN_CHANNELS = 128
+WINOGRAD_MIN_POSITIONS = 576
 
 
 def conv2d(
@@ -59,15 +65,17 @@ def conv2d(
     if ho < 1 or wo < 1:
         raise ValueError(f"conv2d: output would be {ho}x{wo} for input {h}x{w}")
     out = np.empty((n, k, ho, wo), dtype=x.dtype)
+    if out.size == 0:
+        return out
     w3 = weight.reshape(groups, k // groups, cg * kh * kw)
     b3 = None if bias is None else bias.reshape(groups, k // groups, 1)
     if kh == kw == 1 and pt == pb == pl == pr == 0:
         _pointwise(x[:, :, ::sh, ::sw][:, :, :ho, :wo], w3, b3, out, cancel)
         return out
-    if _winograd_pays(kh, kw, sh, sw, dh, dw, groups, c, k, ho * wo):
-        from convstudio.kernels.winograd import winograd_conv3x3
-
-        winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, TILE_BYTES)
+    if _winograd_pays(weight, (sh, sw, dh, dw), groups, ho * wo):
+        # Transformed weights (<= half the scratch) plus bands of at most a quarter.
+        budget = min(MAX_SCRATCH_BYTES // 4, max(TILE_BYTES, 16 * k * c * x.itemsize))
+        winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, budget)
         return out
     geometry = (sh, sw, dh, dw, pt, pl)
     scratch = None
@@ -85,15 +93,14 @@ def conv2d(
     return out
 
 
-WINOGRAD_MIN_CHANNELS = 64
-WINOGRAD_MIN_POSITIONS = 196
-
-
-def _winograd_pays(kh, kw, sh, sw, dh, dw, groups, c, k, positions) -> bool:
-    """Winograd saves 5/9 of the products but adds transforms of the data (cost ~ C + K per
-    position) and of the weights (~ C*K): it wins for wide layers on maps that are not tiny."""
-    return (kh == kw == 3 and sh == sw == dh == dw == groups == 1
-            and min(c, k) >= WINOGRAD_MIN_CHANNELS and positions >= WINOGRAD_MIN_POSITIONS)
+def _winograd_pays(weight: np.ndarray, steps, groups: int, positions: int) -> bool:
+    """Winograd saves 5/9 of the products but adds transforms of the data (~ C + K per
+    position) and of the weights (~ C*K, held as scratch): it wins for wide layers on maps
+    that are not tiny."""
+    k, c, kh, kw = weight.shape
+    return (kh == kw == 3 and steps == (1, 1, 1, 1) and groups == 1
+            and min(c, k) >= WINOGRAD_MIN_CHANNELS and positions >= WINOGRAD_MIN_POSITIONS
+            and 16 * k * c * weight.itemsize <= MAX_SCRATCH_BYTES // 2)
 
 
 def _pointwise(xs: np.ndarray, w3: np.ndarray, b3, out: np.ndarray, cancel) -> None:
@@ -119,7 +126,7 @@ def _tiles(n: int, ho: int, wo: int, bytes_per_position: int, weight_bytes: int)
     with the weight so that large weights are not re-read for many tiny tiles.
     """
     budget = min(MAX_SCRATCH_BYTES, max(TILE_BYTES, weight_bytes))
-    positions = max(1, budget // bytes_per_position)
+    positions = max(1, budget // max(1, bytes_per_position))
     if positions >= ho * wo:
         step = min(n, positions // (ho * wo))
         for n0 in range(0, n, step):
@@ -139,37 +146,11 @@ def _tiles(n: int, ho: int, wo: int, bytes_per_position: int, weight_bytes: int)
 
 def _output_slice(out: np.ndarray, n0, n1, r0, r1, c0, c1, groups: int) -> np.ndarray:
     """The tile's part of out as a (n, groups, K/groups, positions) view (never a copy)."""
-    n, k, ho, wo = out.shape
+    k, ho, wo = out.shape[1:]
     if c1 - c0 == wo:
         flat = out[n0:n1].reshape(n1 - n0, groups, k // groups, ho * wo)
         return flat[..., r0 * wo:r1 * wo]
     return out[n0:n1, :, r0, c0:c1].reshape(n1 - n0, groups, k // groups, c1 - c0)
-
-
-def _valid(start: int, stop: int, offset: int, stride: int, size: int) -> tuple[int, int]:
-    """Output indices o in [start, stop) whose input index o*stride + offset is in [0, size)."""
-    lo = max(start, -(offset // stride))
-    hi = min(stop, (size - 1 - offset) // stride + 1)
-    return lo, max(lo, hi)
-
-
-def gather(dst: np.ndarray, x: np.ndarray, rows, cols) -> None:
-    """dst[..., r, q] = x[..., r*sy + oy, q*sx + ox] with zeros where that falls outside x.
-
-    rows and cols are (offset, step) pairs; dst and x share their leading axes.
-    """
-    (oy, sy), (ox, sx) = rows, cols
-    ht, wt = dst.shape[-2:]
-    a, b = _valid(0, ht, oy, sy, x.shape[-2])
-    p, q = _valid(0, wt, ox, sx, x.shape[-1])
-    if a == b or p == q:
-        dst[...] = 0
-        return
-    dst[..., a:b, p:q] = x[..., a * sy + oy: (b - 1) * sy + oy + 1: sy, p * sx + ox: (q - 1) * sx + ox + 1: sx]
-    dst[..., :a, :] = 0
-    dst[..., b:, :] = 0
-    dst[..., a:b, :p] = 0
-    dst[..., a:b, q:] = 0
 
 
 def _im2col(x: np.ndarray, cols: np.ndarray, r0: int, c0: int, geometry) -> None:

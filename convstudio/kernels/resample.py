@@ -22,8 +22,8 @@ def zero_pad2d(x, padding) -> np.ndarray:
     """Surround each map with zeros: padding is ((top, bottom), (left, right)) or an int / pair."""
     x = floating(x)
     check_image(x, "zero_pad2d")
-    (t, b), (l, r) = side_padding(padding)
+    (top, bottom), (left, right) = side_padding(padding)
     n, c, h, w = x.shape
-    out = np.zeros((n, c, h + t + b, w + l + r), dtype=x.dtype)
-    out[:, :, t:t + h, l:l + w] = x
+    out = np.zeros((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
+    out[:, :, top:top + h, left:left + w] = x
     return out

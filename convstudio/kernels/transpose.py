@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from convstudio.kernels import conv
 from convstudio.kernels.args import check_cancel, check_image, floating, like, pair
-from convstudio.kernels.conv import TILE_BYTES
 
 
 def conv_transpose2d(
@@ -56,8 +56,8 @@ def conv_transpose2d(
     # full[:, :, ph + y, pw + x] is output (y, x); rows/cols outside are trimmed padding.
     full = np.zeros((n, k, max(ph + ho, (h - 1) * sh + dh * (kh - 1) + 1),
                      max(pw + wo, (w - 1) * sw + dw * (kw - 1) + 1)), dtype=x.dtype)
-    wt = np.ascontiguousarray(weight.reshape(groups, cg, kg * kh * kw).transpose(0, 2, 1))
-    rows = max(1, min(h, TILE_BYTES // max(1, k * kh * kw * w * x.itemsize)))
+    wt = weight.reshape(groups, cg, kg * kh * kw).transpose(0, 2, 1)  # BLAS reads it transposed
+    rows = max(1, min(h, conv.TILE_BYTES // max(1, k * kh * kw * w * x.itemsize)))
     scratch = np.empty(k * kh * kw * rows * w, dtype=x.dtype)
     for i in range(n):
         xi = x[i].reshape(groups, cg, h * w)

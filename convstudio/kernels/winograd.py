@@ -12,18 +12,18 @@ from __future__ import annotations
 import numpy as np
 
 from convstudio.kernels.args import check_cancel
-from convstudio.kernels.conv import gather
+from convstudio.kernels.gather import gather
 
 # G g Gᵀ maps a 3x3 filter g to the 4x4 transformed filter; kron(G, G) does it flattened.
 _G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 _GG = np.kron(_G, _G)
 
 
-def winograd_conv3x3(x, weight, bias, padding, out, cancel, tile_bytes: int) -> None:
+def winograd_conv3x3(x, weight, bias, padding, out, cancel, budget: int) -> None:
     """Write the stride-1, undilated, ungrouped 3x3 convolution of x into out (N, K, Ho, Wo).
 
-    Work is split into bands of output rows whose transformed input and products fit
-    ``tile_bytes`` (or the transformed weights, if larger); ``cancel`` is polled per band.
+    Work goes in bands of output rows whose transformed input and products fit ``budget``
+    bytes; ``cancel`` is polled per band.
     """
     n, c, _, _ = x.shape
     k = weight.shape[0]
@@ -31,7 +31,7 @@ def winograd_conv3x3(x, weight, bias, padding, out, cancel, tile_bytes: int) -> 
     (pt, _), (pl, _) = padding
     th, tw = (ho + 1) // 2, (wo + 1) // 2
     u = (_GG.astype(x.dtype) @ weight.reshape(k * c, 9).T).reshape(16, k, c)
-    rows = max(1, min(th, max(tile_bytes, u.nbytes) // (16 * (c + k) * (tw + 1) * x.itemsize)))
+    rows = max(1, min(th, budget // (16 * (c + k) * (tw + 1) * x.itemsize)))
     phases = np.empty((2, 2, c, rows + 1, tw + 1), dtype=x.dtype)
     v = np.zeros(16 * c * rows * (tw + 1), dtype=x.dtype)
     m = np.empty(16 * k * rows * (tw + 1), dtype=x.dtype)
@@ -47,9 +47,7 @@ def winograd_conv3x3(x, weight, bias, padding, out, cancel, tile_bytes: int) -> 
             _input_transform(p, vt.reshape(16, -1))
             mt = m[: 16 * k * tr * (tw + 1)].reshape(16, k, tr * (tw + 1))
             np.matmul(u, vt, out=mt)
-            _output_transform(mt.reshape(4, 4, k, tr, tw + 1), out[i, :, 2 * t0: 2 * t0 + 2 * tr])
-    if bias is not None:
-        out += bias[:, None, None]
+            _output_transform(mt.reshape(4, 4, k, tr, tw + 1), out[i, :, 2 * t0: 2 * t0 + 2 * tr], bias)
 
 
 def _input_transform(p: np.ndarray, v: np.ndarray) -> None:
@@ -72,8 +70,8 @@ def _input_transform(p: np.ndarray, v: np.ndarray) -> None:
         np.subtract(s[1], s[3], out=v[4 * a + 3, :length])
 
 
-def _output_transform(m: np.ndarray, out: np.ndarray) -> None:
-    """out[:, 2y + i, 2x + j] = (Aᵀ M A)[i, j], dropping the last row/column when odd."""
+def _output_transform(m: np.ndarray, out: np.ndarray, bias) -> None:
+    """out[:, 2y + i, 2x + j] = (Aᵀ M A)[i, j] + bias, dropping the last row/column when odd."""
     ho, wo = out.shape[1:]
     s0 = m[0] + m[1]
     s0 += m[2]
@@ -86,4 +84,6 @@ def _output_transform(m: np.ndarray, out: np.ndarray) -> None:
         y1 = si[1] - si[2]
         y1 -= si[3]
         for j, y in enumerate((y0, y1)):
+            if bias is not None:
+                y += bias[:, None, None]
             out[:, i::2, j::2] = y[:, :rows, : (wo - j + 1) // 2]

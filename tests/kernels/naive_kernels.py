@@ -10,7 +10,7 @@ import numpy as np
 def conv2d(x, weight, bias, stride, padding, dilation, groups):
     """out[n, k, y, x] = bias[k] + sum over the window of input * weight."""
     x, weight = x.astype(np.float64), weight.astype(np.float64)
-    n, c, h, w = x.shape
+    n, _, h, w = x.shape
     k, cg, kh, kw = weight.shape
     (sh, sw), (dh, dw) = stride, dilation
     (pt, pb), (pl, pr) = padding

@@ -4,13 +4,14 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.kernels import naive_kernels as naive
 from convstudio.errors import RunCancelled
 from convstudio.kernels import conv as conv_module
 from convstudio.kernels import conv2d, conv_transpose2d
+from convstudio.kernels.winograd import winograd_conv3x3
+from tests.kernels import naive_kernels as naive
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TILE_BUDGETS = st.sampled_from([1, 300, 3000, conv_module.TILE_BYTES])
@@ -61,6 +62,40 @@ def test_conv2d_matches_loops(cfg, budget):
     close(out, naive.conv2d(x, weight, bias, **geometry))
 
 
+@SETTINGS
+@given(st.integers(1, 2), st.integers(1, 4), st.integers(1, 4), st.integers(1, 9), st.integers(1, 9),
+       st.tuples(*[st.integers(0, 2)] * 4), st.sampled_from([1, 500, 1 << 20]), st.integers(0, 2**16))
+def test_winograd_matches_loops(n, c, k, h, w, pads, budget, seed):
+    """The Winograd path (forced on for small shapes) over odd sizes, asymmetric padding and bands."""
+    pt, pb, pl, pr = pads
+    assume(h + pt + pb >= 3 and w + pl + pr >= 3)
+    rng = np.random.default_rng(seed)
+    x, weight, bias = random(rng, n, c, h, w), random(rng, k, c, 3, 3), random(rng, k)
+    padding = ((pt, pb), (pl, pr))
+    out = np.empty((n, k, h + pt + pb - 2, w + pl + pr - 2), np.float32)
+    winograd_conv3x3(x, weight, bias, padding, out, None, budget)
+    geometry = dict(stride=(1, 1), padding=padding, dilation=(1, 1), groups=1)
+    close(out, naive.conv2d(x, weight, bias, **geometry))
+
+
+def test_wide_layers_take_the_winograd_path(monkeypatch):
+    calls = []
+    monkeypatch.setattr(conv_module, "winograd_conv3x3", lambda *args: calls.append(args))
+    x = np.zeros((1, 128, 24, 24), np.float32)
+    conv2d(x, np.zeros((128, 128, 3, 3), np.float32), padding=1)
+    assert len(calls) == 1
+    conv2d(x, np.zeros((128, 128, 3, 3), np.float32), padding=1, stride=2)
+    conv2d(x[:, :64], np.zeros((128, 64, 3, 3), np.float32), padding=1)
+    assert len(calls) == 1
+
+
+def test_winograd_cancel():
+    x, weight = np.ones((1, 2, 8, 8), np.float32), np.ones((2, 2, 3, 3), np.float32)
+    with pytest.raises(RunCancelled):
+        winograd_conv3x3(x, weight, None, ((1, 1), (1, 1)), np.empty((1, 2, 8, 8), np.float32),
+                         lambda: True, 1 << 20)
+
+
 @st.composite
 def transpose_configs(draw):
     groups = draw(st.integers(1, 3))
@@ -68,10 +103,10 @@ def transpose_configs(draw):
     kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation, strict=True))
     h, w = draw(st.integers(1, 5)), draw(st.integers(1, 5))
     full = [(size - 1) * s + d * (k - 1) + a + 1
-            for size, s, d, k, a in zip((h, w), stride, dilation, (kh, kw), output_padding)]
+            for size, s, d, k, a in zip((h, w), stride, dilation, (kh, kw), output_padding, strict=True)]
     padding = tuple(draw(st.integers(0, min(3, (f - 1) // 2))) for f in full)
     return dict(n=draw(st.integers(1, 2)), c=cg * groups, k=kg * groups, h=h, w=w, kernel=(kh, kw),
                 stride=stride, padding=padding, output_padding=output_padding, dilation=dilation,
@@ -171,10 +206,11 @@ def test_pointwise_cancel():
         conv2d(np.ones((1, 3, 4, 4), np.float32), np.ones((2, 3, 1, 1), np.float32), cancel=lambda: True)
 
 
-def test_scratch_stays_bounded():
-    """A wide early layer (64 -> 64 channels at 224x224) never holds a full column matrix."""
+@pytest.mark.parametrize("c, size", [(64, 224), (256, 56)])
+def test_scratch_stays_bounded(c, size):
+    """Wide layers (im2col and Winograd) never hold a whole column matrix."""
     rng = np.random.default_rng(3)
-    x, weight = random(rng, 1, 64, 224, 224), random(rng, 64, 64, 3, 3)
+    x, weight = random(rng, 1, c, size, size), random(rng, c, c, 3, 3)
     tracemalloc.start()
     try:
         out = conv2d(x, weight, padding=1)
@@ -182,7 +218,7 @@ def test_scratch_stays_bounded():
     finally:
         tracemalloc.stop()
     assert peak - out.nbytes <= conv_module.MAX_SCRATCH_BYTES
-    assert peak - out.nbytes < 64 * 9 * 224 * 224 * 4 / 4
+    assert peak - out.nbytes < 9 * x.nbytes / 2
 
 
 @pytest.mark.parametrize(

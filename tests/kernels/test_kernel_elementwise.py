@@ -6,11 +6,20 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
-from tests.kernels import naive_kernels as naive
 from convstudio.kernels import (
-    add, concat, dense, flatten, leaky_relu, relu, sigmoid, softmax, tanh, upsample_nearest2d,
+    add,
+    concat,
+    dense,
+    flatten,
+    leaky_relu,
+    relu,
+    sigmoid,
+    softmax,
+    tanh,
+    upsample_nearest2d,
     zero_pad2d,
 )
+from tests.kernels import naive_kernels as naive
 
 EXTREMES = np.array([-1e4, -100.0, -89.0, -87.5, -20.0, -1.0, 0.0, 1.0, 20.0, 100.0, 1e4],
                     np.float32).reshape(1, 11, 1, 1)
@@ -74,7 +83,8 @@ def test_softmax_of_equal_extremes_is_uniform():
 
 def test_dense():
     rng = np.random.default_rng(0)
-    x, weight, bias = rng.standard_normal((2, 5)).astype(np.float32), rng.standard_normal((3, 5)), rng.standard_normal(3)
+    x = rng.standard_normal((2, 5)).astype(np.float32)
+    weight, bias = rng.standard_normal((3, 5)), rng.standard_normal(3)
     out = dense(x, weight, bias)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, x.astype(np.float64) @ weight.T + bias, rtol=1e-5, atol=1e-5)

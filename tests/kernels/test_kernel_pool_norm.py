@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.kernels import naive_kernels as naive
 from convstudio.kernels import avg_pool2d, batch_norm2d, global_avg_pool2d, max_pool2d
+from tests.kernels import naive_kernels as naive
 
 
 @st.composite
@@ -63,7 +63,8 @@ def test_batch_norm_matches_formula():
     var = rng.uniform(0.1, 2, 4).astype(np.float32)
     out = batch_norm2d(x, weight, bias, mean, var, 1e-3)
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out, naive.batch_norm2d(x, weight, bias, mean, var, 1e-3), rtol=1e-5, atol=1e-5)
+    expected = naive.batch_norm2d(x, weight, bias, mean, var, 1e-3)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_batch_norm_without_affine():

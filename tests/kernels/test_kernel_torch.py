@@ -25,20 +25,25 @@ def draw(rng, *shape):
     return rng.standard_normal(shape).astype(np.float32)
 
 
+def pair(rng, low, high):
+    return tuple(int(v) for v in rng.integers(low, high, 2))
+
+
 @pytest.mark.parametrize("seed", range(CASES))
 def test_conv2d(seed):
     rng = np.random.default_rng(seed)
     groups = int(rng.choice([1, 1, 2, 4]))
     c, k = groups * int(rng.integers(1, 9)), groups * int(rng.integers(1, 9))
     kh, kw = rng.integers(1, 6, 2)
-    stride, dilation = tuple(int(v) for v in rng.integers(1, 4, 2)), tuple(int(v) for v in rng.integers(1, 3, 2))
+    stride, dilation = pair(rng, 1, 4), pair(rng, 1, 3)
     ph, pw = (int(v) for v in rng.integers(0, 3, 2))
     h = dilation[0] * (kh - 1) + 1 + int(rng.integers(0, 20))
     w = dilation[1] * (kw - 1) + 1 + int(rng.integers(0, 20))
-    x, weight, bias = draw(rng, int(rng.integers(1, 4)), c, h, w), draw(rng, k, c // groups, kh, kw), draw(rng, k)
-    ours = kernels.conv2d(x, weight, bias, stride=stride, padding=((ph, ph), (pw, pw)), dilation=dilation,
-                          groups=groups)
-    theirs = F.conv2d(*tensors(x, weight, bias), stride=stride, padding=(ph, pw), dilation=dilation, groups=groups)
+    x = draw(rng, int(rng.integers(1, 4)), c, h, w)
+    weight, bias = draw(rng, k, c // groups, kh, kw), draw(rng, k)
+    geometry = dict(stride=stride, dilation=dilation, groups=groups)
+    ours = kernels.conv2d(x, weight, bias, padding=((ph, ph), (pw, pw)), **geometry)
+    theirs = F.conv2d(*tensors(x, weight, bias), padding=(ph, pw), **geometry)
     assert rel_error(ours, theirs) <= 1e-4
 
 
@@ -50,15 +55,25 @@ def test_conv2d_asymmetric_padding():
     assert rel_error(ours, theirs) <= 1e-4
 
 
+@pytest.mark.parametrize("c, k, size, padding", [(128, 128, 24, 1), (128, 256, 29, 0), (256, 128, 25, 2)])
+def test_conv2d_wide_layers(c, k, size, padding):
+    """Shapes large enough for the Winograd path."""
+    rng = np.random.default_rng(c + k + size)
+    x, weight, bias = draw(rng, 2, c, size, size), draw(rng, k, c, 3, 3), draw(rng, k)
+    ours = kernels.conv2d(x, weight, bias, padding=padding)
+    theirs = F.conv2d(*tensors(x, weight, bias), padding=padding)
+    assert rel_error(ours, theirs) <= 1e-4
+
+
 @pytest.mark.parametrize("seed", range(CASES))
 def test_conv_transpose2d(seed):
     rng = np.random.default_rng(seed)
     groups = int(rng.choice([1, 1, 2, 3]))
     c, k = groups * int(rng.integers(1, 6)), groups * int(rng.integers(1, 6))
-    kh, kw = (int(v) for v in rng.integers(1, 5, 2))
-    stride, dilation = tuple(int(v) for v in rng.integers(1, 4, 2)), tuple(int(v) for v in rng.integers(1, 3, 2))
-    output_padding = tuple(int(rng.integers(0, max(s, d))) for s, d in zip(stride, dilation))
-    padding = tuple(int(v) for v in rng.integers(0, 2, 2))
+    kh, kw = pair(rng, 1, 5)
+    stride, dilation = pair(rng, 1, 4), pair(rng, 1, 3)
+    output_padding = tuple(int(rng.integers(0, max(s, d))) for s, d in zip(stride, dilation, strict=True))
+    padding = pair(rng, 0, 2)
     x = draw(rng, int(rng.integers(1, 3)), c, int(rng.integers(2, 12)), int(rng.integers(2, 12)))
     weight, bias = draw(rng, c, k // groups, kh, kw), draw(rng, k)
     geometry = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation,
@@ -71,12 +86,12 @@ def test_conv_transpose2d(seed):
 @pytest.mark.parametrize("seed", range(CASES))
 def test_pools(seed):
     rng = np.random.default_rng(seed)
-    kernel = tuple(int(v) for v in rng.integers(1, 5, 2))
-    stride = tuple(int(v) for v in rng.integers(1, 4, 2))
+    kernel, stride = pair(rng, 1, 5), pair(rng, 1, 4)
     padding = tuple(int(rng.integers(0, k // 2 + 1)) for k in kernel)
     x = draw(rng, 2, 3, int(rng.integers(4, 15)), int(rng.integers(4, 15)))
     xt = torch.from_numpy(x)
-    assert rel_error(kernels.max_pool2d(x, kernel, stride, padding), F.max_pool2d(xt, kernel, stride, padding)) == 0
+    assert rel_error(kernels.max_pool2d(x, kernel, stride, padding),
+                     F.max_pool2d(xt, kernel, stride, padding)) == 0
     assert rel_error(kernels.avg_pool2d(x, kernel, stride, padding),
                      F.avg_pool2d(xt, kernel, stride, padding, count_include_pad=True)) <= 1e-5
     assert rel_error(kernels.global_avg_pool2d(x), F.adaptive_avg_pool2d(xt, 1)) <= 1e-5
