@@ -83,15 +83,19 @@ class ParamEditor(QWidget):
     def set_value(self, value: Any, params: dict) -> None:
         raise NotImplementedError
 
+    def _hold(self, widget: QWidget) -> None:
+        """The single value widget, left-aligned in the form row."""
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(widget)
+        layout.addStretch()
+
 
 class IntEditor(ParamEditor):
     def __init__(self, param: Param, parent=None):
         super().__init__(param, parent)
         self.spin = make_spin(param, f"param-{param.name}-value", param.help)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.spin)
-        layout.addStretch()
+        self._hold(self.spin)
         self.spin.valueChanged.connect(self.edited.emit)
 
     def set_value(self, value, params) -> None:
@@ -114,10 +118,7 @@ class FloatEditor(ParamEditor):
         self.spin.setSingleStep(step if tiny else 0.01)
         self.spin.setToolTip(param.help)
         self.spin.setMinimumWidth(90)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.spin)
-        layout.addStretch()
+        self._hold(self.spin)
         self.spin.valueChanged.connect(self.edited.emit)
 
     def set_value(self, value, params) -> None:
@@ -131,10 +132,7 @@ class BoolEditor(ParamEditor):
         self.box = QCheckBox()
         self.box.setObjectName(f"param-{param.name}-value")
         self.box.setToolTip(param.help)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.box)
-        layout.addStretch()
+        self._hold(self.box)
         self.box.toggled.connect(self.edited.emit)
 
     def set_value(self, value, params) -> None:

@@ -31,6 +31,7 @@ from .background import in_background
 from .bars import BarChart
 from .map_render import Ranges, channel_title, channel_tooltip, flat_values, is_flat, thumbnails
 from .map_view import MapView
+from .lazy import DrawsWhenShown
 from .pager import Pager
 from .run_controller import RunController
 from .selection import shown_node
@@ -61,7 +62,7 @@ def _combo(name: str, items, tip: str) -> QComboBox:
     return box
 
 
-class FeatureMapsPanel(QWidget):
+class FeatureMapsPanel(DrawsWhenShown, QWidget):
     pixel_clicked = Signal(str, int, int, int)  # node id, channel, row, col in the large view
     channel_selected = Signal(str, int)
 
@@ -187,15 +188,6 @@ class FeatureMapsPanel(QWidget):
         if change.reset or (self.node_id is not None and self.node_id not in self.controller.doc.net):
             self.node_id = None
             self.show_selection([])
-
-    def on_screen(self) -> bool:
-        """False while the panel's dock tab is behind another one (Qt still calls it visible)."""
-        return self.isVisible() and not self.visibleRegion().isEmpty()
-
-    def refresh_if_dirty(self) -> None:
-        """Draw what changed while the panel was behind another tab (its dock calls this when shown)."""
-        if self._dirty:
-            self.refresh(force=True)
 
     @guarded
     def refresh(self, force: bool = False) -> None:

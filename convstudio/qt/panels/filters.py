@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from ...layers import fmt_shape
 from ..messages import guarded
 from .filter_render import filter_image, filter_title, filter_tooltip, group_inputs, layer_scale
+from .lazy import DrawsWhenShown
 from .pager import Pager
 from .run_controller import RunController
 from .selection import shown_node
@@ -29,7 +30,7 @@ def filters_per_page(depth: int) -> int:
     return max(1, min(MAX_FILTERS_PER_PAGE, MAX_SLICES_PER_PAGE // max(depth, 1)))
 
 
-class FiltersPanel(QWidget):
+class FiltersPanel(DrawsWhenShown, QWidget):
     def __init__(self, controller: RunController, parent=None):
         super().__init__(parent)
         self.setObjectName("filters-panel")
@@ -77,15 +78,6 @@ class FiltersPanel(QWidget):
             self.show_selection([])
         elif change.structural:
             self.refresh()
-
-    def on_screen(self) -> bool:
-        """False while the panel's dock tab is behind another one (Qt still calls it visible)."""
-        return self.isVisible() and not self.visibleRegion().isEmpty()
-
-    def refresh_if_dirty(self) -> None:
-        """Draw what changed while the panel was behind another tab (its dock calls this when shown)."""
-        if self._dirty:
-            self.refresh(force=True)
 
     @guarded
     def refresh(self, force: bool = False) -> None:
