@@ -130,7 +130,7 @@ def _connect_panels(panels, tools: ExplainTools) -> None:
         def picked(node_id: str, channel: int, row: int, col: int) -> None:
             breakdown.show_pixel(node_id, channel, row, col)
             if not _shares_tabs(tools.docks["breakdown"], _dock_of(maps)):
-                tools.docks["breakdown"].show()
+                tools.reveal("breakdown")  # the explanation comes to the front, beside the maps
         maps.pixel_clicked.connect(picked)
     input_panel = getattr(panels, "input_panel", None)
     hook = getattr(input_panel, "show_receptive_box", None)
