@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 
+from .export_menu import add_export_menu
+
 Key = QKeySequence.StandardKey
 
 
@@ -62,7 +64,7 @@ def build_actions(window) -> Actions:
         open=action(window, "&Open…", files.open, [Key.Open], "Open a network JSON file"),
         save=action(window, "&Save", files.save, [Key.Save], "Save the network"),
         save_as=action(window, "Save &As…", files.save_as, ["Ctrl+Shift+S"], "Save the network under a new name"),
-        export_json=action(window, "&Export JSON…", files.export_json, (),
+        export_json=action(window, "Network &JSON…", files.export_json, (),
                            "Write a copy of the network as JSON without changing the open file"),
         quit=action(window, "&Quit", window.close, [Key.Quit], "Close ConvStudio"),
         undo=undo,
@@ -114,8 +116,9 @@ def build_menus(window, acts: Actions) -> dict[str, QMenu]:
     recent = file_menu.addMenu("Open &Recent")
     recent.setObjectName("menu-recent")
     file_menu.addSeparator()
-    for act in (acts.save, acts.save_as, acts.export_json):
+    for act in (acts.save, acts.save_as):
         file_menu.addAction(act)
+    window.exports = add_export_menu(window, file_menu, acts.export_json)
     file_menu.addSeparator()
     file_menu.addAction(acts.quit)
 

@@ -31,5 +31,12 @@ def save_path(parent: QWidget, suggestion: str, title: str = "Save network as") 
     return path
 
 
+def export_path(parent: QWidget, title: str, suggestion: str, filter_text: str, suffix: str) -> str:
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggestion, f"{filter_text};;All files (*)")
+    if path and not path.lower().endswith(suffix):
+        path += suffix
+    return path
+
+
 def about(parent: QWidget, text: str) -> None:
     QMessageBox.about(parent, "About ConvStudio", text)

@@ -53,7 +53,8 @@ def node_face(node: Node, rep: NodeReport | None) -> NodeFace:
     status = "error" if errors else "warning" if warnings else None
     shape = fmt_shape(rep.shape) if rep and rep.shape else "?"
     params = "" if rep is None or rep.params is None else f"{style.short_count(rep.params)} params"
-    return NodeFace(node.id, node.type, decl.family, decl.key_params(node.params), shape, params, status,
+    settings = "" if node.type == "Input" else decl.key_params(node.params)  # its shape is the next line
+    return NodeFace(node.id, node.type, decl.family, settings, shape, params, status,
                     _tooltip(node, decl, rep), decl.max_inputs != 0, len(node.inputs))
 
 
@@ -218,7 +219,8 @@ class NodeItem(QGraphicsItem):
 
 
 HINTS = {"Flatten": "C·H·W → one vector", "GlobalAvgPool2D": "mean over H×W", "Softmax": "over the channels",
-         "Add": "element-wise sum", "Concat": "stack channels", "BatchNorm2D": "per channel"}
+         "Add": "element-wise sum", "Concat": "stack channels", "BatchNorm2D": "per channel",
+         "Input": "the image, C×H×W"}
 
 
 def face_hint(face: NodeFace) -> str:
