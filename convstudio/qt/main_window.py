@@ -263,14 +263,24 @@ class MainWindow(QMainWindow):
 
     # -- window-level drops: a .json file anywhere opens it ------------------------------------------------
     def dragEnterEvent(self, event) -> None:
-        if json_paths(event.mimeData()):
+        if json_paths(event.mimeData()) or self.dropped_image(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
+        """A network file opens; an image becomes the network's input (when the run panels are there)."""
         paths = json_paths(event.mimeData())
+        image = self.dropped_image(event.mimeData())
         if paths:
             event.acceptProposedAction()
             self.open_dropped(paths)
+        elif image:
+            event.acceptProposedAction()
+            self.inspection.controller.set_source(image)
+            self.inspection.docks["input"].raise_()
+
+    def dropped_image(self, mime) -> str | None:
+        panels = getattr(self, "inspection", None)
+        return panels.input_panel.dropped_image(mime) if panels is not None else None
 
     def show_about(self) -> None:
         dialogs.about(self, f"<b>ConvStudio {__version__}</b><br>Build convolutional networks and see how "

@@ -192,17 +192,17 @@ class InputPanel(QWidget):
             self.controller.set_source(path)
 
     def dragEnterEvent(self, event) -> None:
-        if self._dropped_image(event.mimeData()):
+        if self.dropped_image(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        path = self._dropped_image(event.mimeData())
+        path = self.dropped_image(event.mimeData())
         if path:
             event.acceptProposedAction()
             self.controller.set_source(path)
 
     @staticmethod
-    def _dropped_image(mime) -> str | None:
+    def dropped_image(mime) -> str | None:
         for url in mime.urls() if mime.hasUrls() else []:
             path = url.toLocalFile()
             if path and path.lower().endswith(IMAGE_SUFFIXES):

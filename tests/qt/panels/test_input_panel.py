@@ -10,3 +10,18 @@ def test_receptive_box_is_outlined_on_the_network_input(win):
     assert not panel.prepared.grab().isNull()
     panel.show_receptive_box(None)
     assert panel.prepared.box is None
+
+
+def test_an_image_dropped_anywhere_on_the_window_becomes_the_input(win, tmp_path):
+    from PIL import Image
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    path = tmp_path / "photo.png"
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    win.dropEvent(event)
+    assert win._test_panels.controller.source == str(path)
