@@ -204,8 +204,8 @@ class SharingView(QWidget):
             self.picture.setVisible(False)
             return
         self.counts = sharing_counts(cfg)
-        self.config_label.setText(esc(config_line(cfg)))
-        self.counts_label.setText(counts_html(cfg, self.counts))
+        show_text(self.config_label, esc(config_line(cfg)))  # shown again after a config-less state hid them
+        show_text(self.counts_label, counts_html(cfg, self.counts))
         if too_big(cfg):
             self._counts_only(cfg)
         else:

@@ -57,3 +57,18 @@ def test_big_layer_shows_counts_only(qtbot):
     assert view.matrix.matrix is None and not view.picture.isVisibleTo(view)
     assert view.counts.distinct == 64 * 3 * 9
     assert "too many to draw" in view.text()
+
+
+def test_counts_come_back_after_a_state_without_a_conv_layer(qtbot):
+    from convstudio.graph import AddNode, Network, UndoStack
+
+    from .explain_helpers import document
+
+    net = Network("no conv")
+    UndoStack(net).push(AddNode("Input", node_id="x"))
+    view = SharingView(document(net))
+    qtbot.addWidget(view)
+    view.show()
+    view.refresh()  # nothing to show: the count lines are hidden
+    view.show_example()
+    assert view.counts_label.isVisible() and "36" in view.counts_label.text()
