@@ -165,7 +165,7 @@ class SetParams(Command):
     def __init__(self, node_id: str, changes: dict[str, Any], merge: bool = False):
         super().__init__()
         self.node_id, self.changes = node_id, dict(changes)
-        names = ", ".join(changes)
+        names = ", ".join(name.replace("_", " ") for name in changes)
         self.text = f"Change {names} of {node_id}"
         self.merge_key = ("params", node_id, tuple(changes)) if merge else None
 

@@ -119,7 +119,7 @@ class Conv2D(LayerType):
 
     def key_params(self, p) -> str:
         pad = p["padding"]
-        text = pad if isinstance(pad, str) else (str(pad[0]) if pad[0] == pad[1] else f"{pad[0]}×{pad[1]}")
+        text = f"={pad}" if isinstance(pad, str) else (str(pad[0]) if pad[0] == pad[1] else f"{pad[0]}×{pad[1]}")
         return _letters(p, text)
 
     def output_shape(self, p, inputs: Sequence[Shape]) -> Shape:

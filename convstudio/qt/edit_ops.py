@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF
 from ..errors import GraphError
 from ..graph import (AddNode, Command, Disconnect, InsertOnEdge, Macro, MoveNodes, RemoveNodes,
                      layered_positions)
+from ..graph.layout import ROW
 from ..layers import get
 from . import clipboard
 from .canvas.node_item import HEIGHT, WIDTH
@@ -33,13 +34,28 @@ class CanvasEdits:
         corner = (round(pos.x() - WIDTH / 2), round(pos.y() - HEIGHT / 2))
         edge = self.scene.edge_at(pos)
         if edge is not None:
-            cmd = self.doc.push(InsertOnEdge(type_name, edge[1], edge[2], position=corner))
-            new_id = cmd.add.node_id
+            insert = InsertOnEdge(type_name, edge[1], edge[2], position=corner)
+            room = self._make_room_below(edge[0], edge[1])
+            self.doc.push(Macro(insert.text, [insert] + ([MoveNodes(room)] if room else [])))
+            new_id = insert.add.node_id
             notify(f"Inserted {new_id} between {edge[0]} and {edge[1]}.")
         else:
             new_id = self.doc.push(AddNode(type_name, position=corner)).node_id
             notify(f"Added {new_id}. Drag from its bottom port to connect it.")
         self.scene.select_ids([new_id])
+
+    def _make_room_below(self, src: str, dst: str) -> dict[str, tuple[float, float]]:
+        """One row down for `dst` and everything after it, so an inserted card does not cover them."""
+        net = self.doc.net
+        top = net.node(src).position[1]
+        seen, todo = set(), [dst]
+        while todo:
+            nid = todo.pop()
+            if nid not in seen:
+                seen.add(nid)
+                todo.extend(c for c, _ in net.consumers(nid))
+        return {nid: (net.node(nid).position[0], net.node(nid).position[1] + ROW)
+                for nid in seen if net.node(nid).position[1] > top}
 
     @guarded
     def add_below_selection(self, type_name: str) -> None:
@@ -103,11 +119,12 @@ class CanvasEdits:
         if not ids:
             notify("Select layers to duplicate.")
             return
-        self._add_fragment(clipboard.fragment(self.doc.net, ids))
+        self._add_fragment(clipboard.fragment(self.doc.net, ids), verb="Duplicate")
 
-    def _add_fragment(self, frag: dict, first: int = 1) -> None:
+    def _add_fragment(self, frag: dict, first: int = 1, verb: str = "Paste") -> None:
         offset = clipboard.free_offset(self.doc.net, frag, PASTE_STEP, first)
         cmd, new_ids = clipboard.paste_command(self.doc.net, frag, offset)
+        cmd.text = cmd.text.replace("Paste", verb, 1)
         self.doc.push(cmd)
         self.scene.select_ids(new_ids)
         notify(f"Added {', '.join(new_ids)}.")

@@ -119,7 +119,7 @@ def test_weight_shapes_use_pytorch_layouts():
 @pytest.mark.parametrize("type_name,given,text", [
     ("Conv2D", {"filters": 64, "kernel_size": 3, "padding": 1}, "K64 F3 S1 P1"),
     ("Conv2D", {"filters": 8, "kernel_size": [3, 5], "stride": 2, "padding": "same", "dilation": 2, "groups": 2},
-     "K8 F3×5 S2 Psame D2 G2"),
+     "K8 F3×5 S2 P=same D2 G2"),
     ("ConvTranspose2D", {"filters": 4, "kernel_size": 4, "stride": 2, "padding": 1}, "K4 F4 S2 P1"),
     ("MaxPool2D", {"kernel_size": 2}, "F2 S2"),
     ("MaxPool2D", {"kernel_size": 3, "stride": 2, "padding": 1}, "F3 S2 P1"),

@@ -61,6 +61,18 @@ def test_dropping_on_a_connection_inserts_the_layer(window):
     assert window.doc.stack.undoText() == "Insert BatchNorm2D before pool1"
 
 
+def test_an_inserted_layer_pushes_the_layers_below_down_a_row(window):
+    net = window.doc.net
+    before = {n.id: n.position for n in net}
+    label = window.scene.edges[("relu1", "pool1", 0)].label_rect.center()
+    drop(window, layer_mime("BatchNorm2D"), label)
+    below = [i for i, (x, y) in before.items() if y > before["relu1"][1]]
+    assert below and all(net.node(i).position[1] == before[i][1] + 110 for i in below)
+    assert all(net.node(i).position == before[i] for i in before if i not in below)
+    window.doc.stack.undo()  # one step takes both the insert and the moves back
+    assert "bn1" not in net and {n.id: n.position for n in net} == before
+
+
 def test_refused_insert_is_reported_in_the_status_bar(window):
     label = window.scene.edges[("relu1", "pool1", 0)].label_rect.center()
     drop(window, layer_mime("Input"), label)
