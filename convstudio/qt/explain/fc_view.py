@@ -48,7 +48,13 @@ class FcView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for col in (1, 2):  # the long descriptions wrap within the dock's width
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header.sectionResized.connect(lambda *_: self._fit_rows())
         self.table.setToolTip("Each Dense layer and the convolution it becomes; parameters are read from the "
                               "network before and after")
         self.message = rich_label("fc-message")
@@ -133,11 +139,15 @@ class FcView(QWidget):
                 if col >= 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, col, item)
-        self.table.resizeColumnsToContents()
+        self._fit_rows()
+        show_text(self.message, paragraphs(message))
+
+    def _fit_rows(self) -> None:
+        """Rows as tall as their wrapped text; the table as tall as its rows (the dock scrolls, not it)."""
+        self.table.resizeRowsToContents()
         height = self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in
                                                               range(self.table.rowCount())) + 4
         self.table.setFixedHeight(height)
-        show_text(self.message, paragraphs(message))
 
     def text(self) -> str:
         rows = [" | ".join(self.table.item(r, c).text() for c in range(self.table.columnCount()))

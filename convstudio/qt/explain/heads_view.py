@@ -43,8 +43,7 @@ def comparison_html(cmp: HeadComparison) -> str:
     widths = [src] + [count(layer.units) for layer in cmp.head]
     chain = " → ".join(widths)
     head = _table(f"Head: {chain}", cmp.head, list(itertools.pairwise(widths)), cmp.head_params, cmp.head_macs)
-    return (f"<table><tr><td valign='top' style='padding-right:12px'>{direct}</td>"
-            f"<td valign='top'>{head}</td></tr></table>")
+    return f"{direct}<br>{head}"  # one above the other: the dock beside the canvas is narrow
 
 
 def k_sentence(cmp: HeadComparison) -> str:
