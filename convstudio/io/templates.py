@@ -1,6 +1,7 @@
 """The bundled template networks (resources/networks/*.json), found through importlib.resources."""
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +18,18 @@ def _folder():
 
 def template_names() -> list[str]:
     return sorted(p.name[:-5] for p in _folder().iterdir() if p.name.endswith(".json"))
+
+
+def template_titles() -> list[tuple[str, str, str]]:
+    """(name, title, description) per template, for menus: titles like "VGG-16" read better than file ids."""
+    rows = []
+    for name in template_names():
+        try:
+            doc = json.loads((_folder() / f"{name}.json").read_bytes())
+            rows.append((name, str(doc.get("name") or name), str(doc.get("description", ""))))
+        except (OSError, ValueError):
+            rows.append((name, name, ""))
+    return rows
 
 
 def load_template(name: str) -> Network:

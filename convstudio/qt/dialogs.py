@@ -10,7 +10,8 @@ def ask_save_changes(parent: QWidget, name: str) -> str:
     """"save", "discard" or "cancel" for a document with unsaved changes."""
     buttons = QMessageBox.StandardButton
     answer = QMessageBox.question(
-        parent, "Unsaved changes", f"Save the changes to {name} before closing it?",
+        parent, "Unsaved changes", f"Save the changes to {name} before closing it?\n\n"
+        "If you don't save, your changes will be lost.",
         buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
     return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
 

@@ -44,6 +44,11 @@ class Document(QObject):
         return not self.stack.isClean()
 
     @property
+    def short_name(self) -> str:
+        """The file's name, or the network's own name before it has a file."""
+        return self.path.name if self.path else self.net.name or "Untitled"
+
+    @property
     def display_name(self) -> str:
         return self.path.name if self.path else f"{self.net.name} (not saved)"
 

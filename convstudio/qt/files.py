@@ -32,7 +32,7 @@ class FileFlows(QObject):
         """True when the current document may be replaced (saved, discarded or unchanged)."""
         if not self.doc.modified:
             return True
-        answer = dialogs.ask_save_changes(self.window, self.doc.display_name)
+        answer = dialogs.ask_save_changes(self.window, self.doc.short_name)
         if answer == "save":
             return self.save()
         return answer == "discard"

@@ -16,7 +16,7 @@ from shiboken6 import isValid
 from .. import __version__
 from ..errors import ConvStudioError
 from ..graph import Network
-from ..io.templates import DEFAULT, load_template, template_names
+from ..io.templates import DEFAULT, load_template, template_titles
 from . import dialogs
 from .actions import build_actions, build_menus, build_toolbar
 from .canvas import CanvasScene, CanvasView
@@ -127,14 +127,16 @@ class MainWindow(QMainWindow):
         menu = self.menus["templates"]
         menu.clear()
         try:
-            names = template_names()
+            rows = template_titles()
         except OSError:
-            names = []
-        for name in names:
-            act = menu.addAction(name)
-            act.setStatusTip(f"Start a new network from the {name} template")
+            rows = []
+        menu.setToolTipsVisible(True)
+        for name, title, description in rows:
+            act = menu.addAction(title)
+            act.setStatusTip(f"Start a new network from the {title} template")
+            act.setToolTip(description or title)
             act.triggered.connect(lambda _=False, n=name: self.files.new_from_template(n))
-        menu.setEnabled(bool(names))
+        menu.setEnabled(bool(rows))
 
     def _fill_recent_menu(self) -> None:
         menu = self.menus["recent"]

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from convstudio.graph import SetParams
 from convstudio.io import load_network, save_network
-from convstudio.io.templates import template_names
+from convstudio.io.templates import template_names, template_titles
 from convstudio.qt.main_window import MainWindow
 
 from .conftest import small_network
@@ -93,7 +93,7 @@ def test_unsaved_changes_cancel_keeps_document(window, tmp_path, dialogs):
     window.doc.push(SetParams("conv1", {"filters": 4}))
     dialogs.save_answer = "cancel"
     window.acts.new.trigger()
-    assert dialogs.named("ask_save_changes")
+    assert dialogs.named("ask_save_changes") == [("ask_save_changes", window.doc.net.name)]  # not "… (not saved)"
     assert "conv1" in window.doc.net and window.doc.modified
 
 
@@ -124,11 +124,13 @@ def test_recent_files_and_templates_menus(window, tmp_path):
     window.files.open(str(path))
     recent = [a.text() for a in window.menus["recent"].actions()]
     assert str(path.resolve()) in recent
-    names = [a.text() for a in window.menus["templates"].actions()]
-    assert names == template_names()
-    if names:
-        window.menus["templates"].actions()[0].trigger()
-        assert window.doc.path is None and len(window.doc.net) > 0
+    titles = [a.text() for a in window.menus["templates"].actions()]
+    assert titles == [title for _, title, _ in template_titles()]
+    assert "VGG-16" in titles and "vgg16" not in titles  # the networks' names, not file ids
+    vgg = window.menus["templates"].actions()[titles.index("VGG-16")]
+    assert "Simonyan" in vgg.toolTip()
+    vgg.trigger()
+    assert window.doc.path is None and window.doc.net.name == "VGG-16"
 
 
 def test_geometry_and_dock_layout_are_restored(qtbot, isolated_settings):
