@@ -6,7 +6,7 @@ edit do not make the status bar flicker.
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from .run_controller import RunController
 
@@ -18,13 +18,15 @@ class RunStatus(QWidget):
         super().__init__(parent)
         self.setObjectName("run-status")
         self.controller = controller
-        self.bar = QProgressBar(objectName="run-progress", maximumWidth=220, minimumWidth=160, textVisible=True,
-                                toolTip="Forward pass in progress: the layer being computed")
+        self.label = QLabel(objectName="run-what", toolTip="The layer being computed")
+        self.bar = QProgressBar(objectName="run-progress", maximumWidth=160, minimumWidth=110, textVisible=True,
+                                toolTip="Forward pass in progress: layers done of all layers")
         self.cancel = QToolButton(text="Cancel", objectName="run-cancel", autoRaise=False,
                                   toolTip="Stop this run; the panels keep the previous results")
         row = QHBoxLayout(self)
         row.setContentsMargins(4, 0, 4, 0)
         row.setSpacing(4)
+        row.addWidget(self.label)
         row.addWidget(self.bar)
         row.addWidget(self.cancel)
         self._delay = QTimer(self, singleShot=True, interval=SHOW_AFTER_MS)
@@ -37,7 +39,8 @@ class RunStatus(QWidget):
     def _busy(self, busy: bool) -> None:
         if busy:
             self.bar.setRange(0, 0)  # indeterminate until the first layer reports
-            self.bar.setFormat("starting…")
+            self.bar.setFormat("")
+            self.label.setText("Starting…")
             self._delay.start()
         else:
             self._delay.stop()
@@ -46,4 +49,6 @@ class RunStatus(QWidget):
     def _progress(self, done: int, total: int, what: str) -> None:
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
-        self.bar.setFormat(f"{what}  {done}/{total}")
+        self.bar.setFormat("%v/%m")  # the layer's name goes in the label, which is never clipped
+        weights = what.startswith("weights ")
+        self.label.setText(f"Drawing weights of {what[8:]}" if weights else f"Running {what}")

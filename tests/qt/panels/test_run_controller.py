@@ -33,6 +33,9 @@ def test_cancel_mid_run_keeps_the_previous_results(win, panels, qtbot, slow_runs
     with qtbot.waitSignal(controller.progress, timeout=5000):
         controller.run()
     qtbot.waitUntil(panels.run_status.isVisible, timeout=3000)
+    label = panels.run_status.label
+    qtbot.waitUntil(lambda: label.text().startswith(("Running ", "Drawing weights of ")), timeout=3000)
+    assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())  # never clipped
     panels.run_status.cancel.click()
     wait_idle(qtbot, controller)
     assert controller.results is before
