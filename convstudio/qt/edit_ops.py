@@ -79,6 +79,7 @@ class CanvasEdits:
         ids = self.scene.selected_ids()
         if ids:
             self.doc.push(RemoveNodes(ids))
+            notify(f"Deleted {_listing(ids)}. Undo (Ctrl+Z) brings {'it' if len(ids) == 1 else 'them'} back.")
             return
         edges = sorted(self.scene.selected_edges(), key=lambda e: (e[1], -e[2]))
         if not edges:
@@ -86,6 +87,7 @@ class CanvasEdits:
             return
         commands: list[Command] = [Disconnect(dst, slot) for _src, dst, slot in edges]
         self.doc.push(commands[0] if len(commands) == 1 else Macro(f"Disconnect {len(commands)} connections", commands))
+        notify(f"Removed {len(edges)} connection{'s' if len(edges) != 1 else ''}. Undo (Ctrl+Z) restores {'it' if len(edges) == 1 else 'them'}.")
 
     def select_all(self) -> None:
         self.scene.select_ids(self.doc.net.ids())
@@ -141,3 +143,10 @@ class CanvasEdits:
         cmd.text = "Auto-layout"
         self.doc.push(cmd)
         self.view.fit_all(max_zoom=1.0)
+
+
+def _listing(ids: list[str], shown: int = 3) -> str:
+    """"conv1, relu1 and 3 more": names for a message without letting it run off the status bar."""
+    if len(ids) <= shown:
+        return ", ".join(ids[:-1]) + (" and " if len(ids) > 1 else "") + ids[-1]
+    return f"{', '.join(ids[:shown])} and {len(ids) - shown} more"

@@ -161,6 +161,7 @@ def test_select_all_delete_and_undo(window):
     assert window.scene.selected_ids() == window.doc.net.ids()
     window.acts.delete.trigger()
     assert len(window.doc.net) == 0 and not window.scene.nodes
+    assert "and 3 more. Undo (Ctrl+Z) brings them back" in window.status.currentMessage()
     window.acts.undo.trigger()
     assert len(window.doc.net) == 6 and len(window.scene.edges) == 5
 
@@ -172,6 +173,7 @@ def test_deleting_a_selected_connection_disconnects(window):
     window.acts.delete.trigger()
     assert window.doc.net.node("pool1").inputs == []
     assert window.doc.stack.undoText() == "Disconnect input 1 of pool1"
+    assert window.status.currentMessage().startswith("Removed 1 connection.")
 
 
 def test_duplicate_gives_fresh_ids_and_internal_edges(window):
