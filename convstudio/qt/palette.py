@@ -46,7 +46,8 @@ class PaletteTree(QTreeWidget):
         drag = QDrag(self)
         drag.setMimeData(layer_mime(type_name))
         drag.setPixmap(self._drag_pixmap(type_name))
-        drag.exec(Qt.DropAction.CopyAction)
+        if drag.exec(Qt.DropAction.CopyAction) == Qt.DropAction.CopyAction:
+            self.clearSelection()  # the layer is on the canvas now; the canvas holds the selection
 
     def _drag_pixmap(self, type_name: str) -> QPixmap:
         colour = style.family_color(layers.get(type_name).family)

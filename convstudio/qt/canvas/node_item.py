@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from html import escape
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyle
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyle, QToolTip
 
 from ... import layers
 from ...engine.infer import NodeReport
@@ -91,6 +91,8 @@ class NodeItem(QGraphicsItem):
         self.face = face
         self.node_id = face.node_id
         self.setToolTip(face.tooltip)
+        if self.isUnderMouse() and QToolTip.isVisible():  # an open tooltip would go on showing the old shape
+            QToolTip.showText(QCursor.pos(), face.tooltip)
         self.update()
 
     # -- geometry ------------------------------------------------------------------------------
