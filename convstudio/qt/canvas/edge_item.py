@@ -7,23 +7,28 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyle
 
 from .. import style
-from .node_item import card_font
+from .node_item import WIDTH, card_font
 
 EdgeKey = tuple[str, str, int]  # (source id, target id, input slot)
 HIT_WIDTH = 12.0
+CLEARANCE = 28.0  # how far a climbing edge keeps beside the cards
+TURN = 48.0       # how far it swings below its source and above its target
 
 
 def curve(p0: QPointF, p1: QPointF) -> QPainterPath:
-    """A vertical S-curve; edges that climb back up loop out sideways instead of crossing the cards."""
+    """A vertical S-curve; an edge that climbs back up leaves downwards, runs up beside both cards
+    and enters from above, so it never hides under the cards it joins."""
     path = QPainterPath(p0)
     dy = p1.y() - p0.y()
     if dy >= -20:
         bend = max(abs(dy) / 2, 40.0)
         path.cubicTo(QPointF(p0.x(), p0.y() + bend), QPointF(p1.x(), p1.y() - bend), p1)
-    else:
-        swing = 80.0 + abs(dy) / 4
-        side = 130.0 if p1.x() >= p0.x() else -130.0
-        path.cubicTo(QPointF(p0.x() + side, p0.y() + swing), QPointF(p1.x() + side, p1.y() - swing), p1)
+        return path
+    clear = WIDTH / 2 + CLEARANCE
+    x = max(p0.x(), p1.x()) + clear if p1.x() >= p0.x() else min(p0.x(), p1.x()) - clear
+    path.cubicTo(QPointF(p0.x(), p0.y() + TURN), QPointF(x, p0.y() + TURN), QPointF(x, p0.y()))
+    path.lineTo(QPointF(x, p1.y()))
+    path.cubicTo(QPointF(x, p1.y() - TURN), QPointF(p1.x(), p1.y() - TURN), p1)
     return path
 
 
