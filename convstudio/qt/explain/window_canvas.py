@@ -175,11 +175,14 @@ class WindowCanvas(QWidget):
     def _crop_note(self, p: QPainter, g: GridGeometry, shape: tuple[int, int]) -> None:
         if (g.rows[1] - g.rows[0], g.cols[1] - g.cols[0]) == tuple(shape):
             return
-        text = f"rows {g.rows[0]}–{g.rows[1] - 1}, columns {g.cols[0]}–{g.cols[1] - 1} of {shape[0]}×{shape[1]}"
-        bottom = g.y + (g.rows[1] - g.rows[0]) * g.cell
+        (r0, r1), (c0, c1), (h, w) = g.rows, g.cols, shape
+        bottom = g.y + (r1 - r0) * g.cell
         p.setPen(gp.MUTED)
-        width = (g.cols[1] - g.cols[0]) * g.cell + LABEL_W
-        text = p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(width))
+        width = (c1 - c0) * g.cell + LABEL_W
+        candidates = [f"rows {r0}–{r1 - 1}, columns {c0}–{c1 - 1} of {h}×{w}",
+                      f"rows {r0}–{r1 - 1}, cols {c0}–{c1 - 1} of {h}×{w}", f"{r1 - r0}×{c1 - c0} of {h}×{w} shown"]
+        fits = [t for t in candidates if p.fontMetrics().horizontalAdvance(t) <= width]
+        text = fits[0] if fits else p.fontMetrics().elidedText(candidates[-1], Qt.TextElideMode.ElideRight, int(width))
         p.drawText(QRectF(g.x - LABEL_W, bottom + 2, width, FOOT_H),
                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 

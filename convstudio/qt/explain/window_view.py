@@ -96,7 +96,9 @@ class WindowView(QWidget):
         text_col.addStretch(1)
         self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
         self.split.addWidget(left)
-        self.split.addWidget(scrolled(text, "window-text-scroll"))
+        text_area = scrolled(text, "window-text-scroll")
+        text_area.setMinimumHeight(150)  # a legend and a formula at least; a shorter dock scrolls the view
+        self.split.addWidget(text_area)
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
         top = QVBoxLayout(self)
