@@ -262,7 +262,7 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         elif c.pending:
             text, colour = self.note.text(), None  # about to change: keep what is shown
         elif c.error and c.results is not None:
-            text, colour = c.error, "#c62828"
+            text, colour = f"{c.error.rstrip('.')}. The maps below are from the last run that worked.", "#c62828"
         elif c.stale:
             text, colour = "Out of date: the network, image or weights changed since this run. Press F5.", "#a86b00"
         else:

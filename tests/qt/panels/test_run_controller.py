@@ -119,6 +119,9 @@ def test_network_errors_are_messages_not_tracebacks(win, panels, qtbot, messages
     win.doc.push(SetParams("conv1", {"kernel_size": 40}))  # larger than the 32×32 input
     wait_idle(qtbot, panels.controller)
     assert panels.controller.error and panels.controller.error.startswith("Not run: conv1")
+    note = panels.feature_maps.note
+    assert note.isVisibleTo(panels.feature_maps) and note.text().startswith("Not run: conv1")
+    assert note.text().endswith("The maps below are from the last run that worked.")  # not today's network
     panels.actions.run.trigger()
     wait_idle(qtbot, panels.controller)
     assert any(t.startswith("cannot run: conv1") for t in messages.texts("error"))
