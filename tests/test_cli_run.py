@@ -31,3 +31,36 @@ def test_run_unknown_layer(tmp_path, capsys):
     save_network(small_net(), net_path)
     assert main(["run", str(net_path), "--image", "sample:digit", "--layer", "nope", "--out", str(tmp_path)]) == 2
     assert "no layer 'nope'" in capsys.readouterr().err
+
+
+def test_several_layers_after_one_flag_and_flat_layers_said(tmp_path, capsys):
+    net_path = tmp_path / "net.json"
+    save_network(small_net(), net_path)
+    out = tmp_path / "out"
+    code = main(["run", str(net_path), "--image", "sample:digit", "--layer", "c1", "c2", "prob", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0 and (out / "c1.png").exists() and (out / "c2.png").exists() and not (out / "prob.png").exists()
+    assert "and 2 feature-map grid(s)" in text and "no grid for prob: flat outputs have no maps" in text
+
+
+def test_out_that_is_a_file_or_cannot_be_made(tmp_path, capsys):
+    net_path = tmp_path / "net.json"
+    save_network(small_net(), net_path)
+    taken = tmp_path / "taken.png"
+    taken.write_bytes(b"x")
+    assert main(["run", str(net_path), "--image", "sample:digit", "--out", str(taken)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err and taken.read_bytes() == b"x"
+    assert main(["run", str(net_path), "--image", "sample:digit", "--out", str(taken / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("convstudio run: --out: cannot create the folder") and "Traceback" not in err
+
+
+def test_weights_too_large_to_draw_are_refused_before_drawing(tmp_path, capsys, monkeypatch):
+    from convstudio.engine import memory
+
+    monkeypatch.setattr(memory, "default_limit", lambda: 5_000)
+    net_path = tmp_path / "net.json"
+    save_network(small_net(), net_path)
+    assert main(["run", str(net_path), "--image", "sample:digit", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "the weights need about" in err and "parameters) but the limit is 4.9 KB" in err

@@ -6,7 +6,9 @@ Every error a user can cause ends as one line on stderr and exit status 2
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from .. import __version__
 from ..errors import ConvStudioError
@@ -29,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in SUBCOMMANDS and argv[0] not in PARSER_FLAGS:
+        problem = _gui_problem(argv)
+        if problem:
+            print(f"convstudio: {problem}", file=sys.stderr)
+            return 2
         return gui_main(argv)
     args = build_parser().parse_args(argv)
     if args.command is None:
@@ -40,6 +46,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _gui_problem(argv: list[str]) -> str | None:
+    """Why the window cannot open for these arguments (a mistyped command, no display), or None."""
+    first = argv[0] if argv else "-"
+    if not first.startswith("-") and not Path(first).exists():
+        return (f"{first!r} is neither a command ({', '.join(SUBCOMMANDS)}) nor a network file; "
+                "see convstudio --help")
+    headless = sys.platform.startswith("linux") and not any(
+        os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+    if headless:
+        return ("no display to open the window on (DISPLAY is not set); the commands "
+                f"{', '.join(SUBCOMMANDS)} work without one, see convstudio --help")
+    return None
 
 
 def gui_main(argv: list[str] | None = None) -> int:

@@ -29,8 +29,8 @@ def add_parser(sub) -> None:
                    ", ".join(images.sample_names()) + ")")
     p.add_argument("--weights", help=".npz weights (default: the network's own weights file, else random)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
-    p.add_argument("--layer", action="append", default=[], metavar="ID",
-                   help="layer whose feature maps to draw (repeatable; default: every conv layer)")
+    p.add_argument("--layer", action="extend", nargs="+", default=[], metavar="ID",
+                   help="layers whose feature maps to draw (several, or repeat --layer; default: every conv layer)")
     p.add_argument("--normalize", choices=["imagenet"], help="normalize the image after scaling to [0, 1]")
     p.add_argument("--out", required=True, help="folder for activations.npz and the PNG grids")
 
@@ -43,20 +43,41 @@ def run(args) -> int:
     unknown = [i for i in args.layer if i not in net]
     if unknown:
         raise ConvStudioError(f"--layer: no layer {unknown[0]!r} in {net.name}")
+    out = _out_folder(args.out)
     weights = _weights(args, net, report)
     x = _image(args, net)
     acts = run_network(net, x, weights)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     _write_activations(out / "activations.npz", acts)
     chosen = args.layer or [n.id for n in net if n.type in ("Conv2D", "ConvTranspose2D")]
-    for nid in chosen:
-        if acts[nid].ndim == 4:
-            save_png(out / f"{nid}.png", tile(acts[nid][0]))
+    drawn = [nid for nid in chosen if acts[nid].ndim == 4]
+    for nid in drawn:
+        _write(out / f"{nid}.png", lambda path, nid=nid: save_png(path, tile(acts[nid][0])))
+    print(f"wrote {out / 'activations.npz'} and {len(drawn)} feature-map grid(s) to {out}")
+    flat = [nid for nid in chosen if nid not in drawn]
+    if flat:
+        print(f"no grid for {', '.join(flat)}: flat outputs have no maps (their values are in activations.npz)")
     final = report.outputs[-1]
-    print(f"wrote {out / 'activations.npz'} and {len(chosen)} feature-map grid(s) to {out}")
     print(_top5(final, acts[final][0]))
     return 0
+
+
+def _out_folder(name: str) -> Path:
+    """The --out folder, created if needed; a clear error when it cannot be."""
+    out = Path(name)
+    if out.exists() and not out.is_dir():
+        raise ConvStudioError(f"--out: {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConvStudioError(f"--out: cannot create the folder {out}: {exc.strerror or exc}") from exc
+    return out
+
+
+def _write(path: Path, write) -> None:
+    try:
+        write(path)
+    except OSError as exc:
+        raise ConvStudioError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _weights(args, net, report):
@@ -80,7 +101,7 @@ def _image(args, net) -> np.ndarray:
 def _write_activations(path: Path, acts) -> None:
     buf = io.BytesIO()
     np.savez(buf, **acts)
-    write_atomic(path, buf.getvalue())
+    _write(path, lambda p: write_atomic(p, buf.getvalue()))
 
 
 def _top5(node_id: str, values: np.ndarray) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import os
 
+from ..errors import ResourceLimitError
 from .infer import Report
 
 FLOAT = 4
@@ -37,6 +38,20 @@ def estimate(report: Report, batch: int, weight_count: int) -> dict[str, int]:
     weights = weight_count * FLOAT
     return {"activations": activations, "weights": weights, "scratch": scratch,
             "total": activations + weights + scratch}
+
+
+def check_weight_draw(counts: list[int], limit: int | None = None) -> None:
+    """Refuse to draw weights that would not fit: float32 arrays plus one layer's float64 draw.
+
+    A Dense layer on a large flat input can need tens of GB by itself; NumPy would fail
+    with an allocation error (or the system would kill the process) halfway through.
+    """
+    need = sum(counts) * FLOAT + 2 * FLOAT * max(counts, default=0)
+    limit = default_limit() if limit is None else limit
+    if need > limit:
+        raise ResourceLimitError(
+            f"the weights need about {human(need)} ({sum(counts):,} parameters) but the limit is {human(limit)}; "
+            "make the largest layer smaller (a Dense layer after a large Flatten is the usual cause)")
 
 
 def human(n: float) -> str:

@@ -17,6 +17,7 @@ from ..errors import ConvStudioError, FormatError
 from ..graph import Network
 from ..io.atomic import write_atomic
 from ..layers import fmt_shape
+from . import memory
 from .infer import Report, infer
 
 WeightSet = dict[str, dict[str, np.ndarray]]
@@ -41,31 +42,38 @@ def expected_shapes(net: Network, report: Report | None = None) -> dict[str, dic
 
 
 def init_weights(net: Network, seed: int = 0, report: Report | None = None) -> WeightSet:
-    """PyTorch-style default initial weights for every node whose shape is known."""
+    """PyTorch-style default initial weights for every node whose shape is known.
+
+    ResourceLimitError, before anything is drawn, when they would not fit in memory."""
     report = report or infer(net)
-    weights: WeightSet = {}
-    for node in net:
-        rep = report.nodes[node.id]
-        if rep.ok and node.type != "Input":
-            w = layers.get(node.type).init_weights(node.params, rep.input_shapes, node_rng(seed, node.id))
-            if w:
-                weights[node.id] = w
-    return weights
+    return _draw(net, list(expected_shapes(net, report)), seed, report)
 
 
 def refresh_weights(net: Network, weights: WeightSet, seed: int = 0, report: Report | None = None) -> WeightSet:
     """Keep every array that still fits; initialise only nodes whose shapes changed or are new."""
     report = report or infer(net)
     fresh: WeightSet = {}
-    for nid, shapes in expected_shapes(net, report).items():
+    todo = []
+    wanted = expected_shapes(net, report)
+    for nid, shapes in wanted.items():
         old = weights.get(nid, {})
         if set(old) == set(shapes) and all(old[k].shape == tuple(s) for k, s in shapes.items()):
             fresh[nid] = old
         else:
-            node = net.node(nid)
-            fresh[nid] = layers.get(node.type).init_weights(node.params, report.nodes[nid].input_shapes,
-                                                            node_rng(seed, nid))
-    return fresh
+            todo.append(nid)
+    drawn = _draw(net, todo, seed, report)
+    return {nid: fresh[nid] if nid in fresh else drawn.get(nid, {}) for nid in wanted}
+
+
+def _draw(net: Network, ids: list[str], seed: int, report: Report) -> WeightSet:
+    memory.check_weight_draw([report.nodes[nid].params or 0 for nid in ids])
+    weights: WeightSet = {}
+    for nid in ids:
+        node = net.node(nid)
+        w = layers.get(node.type).init_weights(node.params, report.nodes[nid].input_shapes, node_rng(seed, nid))
+        if w:
+            weights[nid] = w
+    return weights
 
 
 def check_weights(net: Network, weights: WeightSet, report: Report | None = None) -> None:

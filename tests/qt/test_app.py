@@ -38,3 +38,19 @@ def test_cli_with_a_bad_file_keeps_the_default_network(qtbot, tmp_path, monkeypa
     assert "not valid JSON" in dialogs.named("show_error")[0][2]
     assert win.doc.path is None and len(win.doc.net) > 0
     win.close()
+
+
+def test_a_mistyped_command_is_one_line_not_a_window(capsys):
+    assert main(["sumary", "template:tinyvgg"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("convstudio: 'sumary' is neither a command (summary, run") and err.count("\n") == 1
+    assert not windows()
+
+
+def test_without_a_display_the_app_says_so(capsys, monkeypatch):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert main([]) == 2
+    assert "no display to open the window on" in capsys.readouterr().err
+    assert not windows()
