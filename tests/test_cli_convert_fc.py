@@ -82,3 +82,17 @@ def test_missing_weights_file_and_unwritable_output(tmp_path, capsys):
     assert cli("template:lenet5", "-o", str(tmp_path / "no" / "such" / "out.json"), "--no-check") == 2
     err = capsys.readouterr().err
     assert err.startswith("convstudio convert-fc: cannot write") and err.count("\n") == 1
+
+
+def test_a_network_that_cannot_be_written_leaves_no_weights_behind(tmp_path, capsys, monkeypatch):
+    src = tmp_path / "lenet.json"
+    net = load_template("lenet5")
+    save_network(net, src)
+    save_weights(tmp_path / "mine.npz", init_weights(net, 7))
+
+    def full_disk(*_args):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(convert_fc, "save_network", full_disk)
+    assert cli(str(src), "-o", str(tmp_path / "out.json"), "--weights", str(tmp_path / "mine.npz")) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert not (tmp_path / "out.weights.npz").exists() and not (tmp_path / "out.json").exists()

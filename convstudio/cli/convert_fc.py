@@ -60,11 +60,17 @@ def _convert(args) -> None:
     weights = load_weights(source, net) if source else None
     new, new_weights = fc_to_conv(net, weights)
     out = Path(args.output)
+    target = weights_file_for(out)
+    orphan = new_weights is not None and not target.exists()
     if new_weights is not None:
-        target = weights_file_for(out)
         save_weights(target, new_weights)
         SetMeta(weights=target.name).redo(new)
-    save_network(new, out)
+    try:
+        save_network(new, out)
+    except BaseException:
+        if orphan:  # no network file refers to it: do not leave it behind
+            target.unlink(missing_ok=True)
+        raise
     _report(args, net, new, weights)
     print(f"wrote {out}" + (f" and {weights_file_for(out)}" if new_weights is not None else ""))
 

@@ -110,10 +110,17 @@ def load_weights(path: str | os.PathLike, net: Network | None = None, report: Re
     except FileNotFoundError:
         raise FormatError(f"{path}: no such file") from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise FormatError(f"{path}: not a readable .npz weights file ({e})") from None
+        raise FormatError(f"{path}: not a readable .npz weights file ({_reason(e)})") from None
     if net is not None:
         try:
             check_weights(net, weights, report)
         except ConvStudioError as e:
             raise FormatError(f"{path}: {e}") from None
     return weights
+
+
+def _reason(error: Exception) -> str:
+    """NumPy's messages for files that are not .npz at all suggest unpickling them: never do that."""
+    if isinstance(error, ValueError) and "pickle" in str(error):
+        return "it is not a NumPy .npz archive"
+    return str(error)

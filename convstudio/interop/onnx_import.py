@@ -82,12 +82,11 @@ def read_model(onnx, path: str | os.PathLike):
         raise FormatError(f"{path}: no such file")
     if p.is_dir():
         raise FormatError(f"{path}: is a folder, not an ONNX file")
-    from google.protobuf.message import DecodeError
-
     try:
-        model = onnx.load(str(p))
-    except (DecodeError, ValueError, OSError, RuntimeError) as e:
-        raise FormatError(f"{path}: not a readable ONNX model ({_first_line(e) or type(e).__name__})") from None
+        model = onnx.load(str(p), format="protobuf")  # not guessed from the suffix: a .json would parse as text
+    except Exception as e:  # noqa: BLE001 - protobuf and onnx raise many types for a file that is not a model
+        hint = "; it looks like JSON: a ConvStudio network opens as it is" if _looks_like_json(p) else ""
+        raise FormatError(f"{path}: not a readable ONNX model ({_first_line(e) or type(e).__name__}){hint}") from None
     if not model.graph.node:
         raise FormatError(f"{path}: not an ONNX model with a graph (no operations found)")
     try:
@@ -95,6 +94,11 @@ def read_model(onnx, path: str | os.PathLike):
     except onnx.checker.ValidationError as e:
         raise FormatError(f"{path}: not a valid ONNX model ({_first_line(e)})") from None
     return model
+
+
+def _looks_like_json(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(64).lstrip().startswith(b"{")
 
 
 def _first_line(e: Exception) -> str:

@@ -101,7 +101,7 @@ def loads(data: str | bytes) -> Network:
         except UnicodeDecodeError as e:
             raise FormatError(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})") from None
     try:
-        doc = json.loads(data, parse_constant=_reject_constant)
+        doc = json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as e:
         raise FormatError(f"not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
     except RecursionError:
@@ -109,6 +109,16 @@ def loads(data: str | bytes) -> Network:
     except ValueError:  # Python refuses integers of more than 4,300 digits
         raise FormatError("not valid JSON: a number has too many digits to read") from None
     return network_from_dict(doc)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON allows a key twice in one object and Python keeps the last: refuse, one of them is a mistake."""
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise FormatError(f"not valid JSON for a network: the key {twice!r} appears twice in one object")
+    return doc
 
 
 def _reject_constant(name: str):

@@ -189,6 +189,14 @@ def test_unreadable_files_are_refused(tmp_path, content):
         import_onnx(tmp_path / "missing.onnx")
 
 
+def test_a_network_json_given_by_mistake_is_refused_with_a_hint(tmp_path):
+    from convstudio.io import save_network
+
+    save_network(template("tinyvgg"), tmp_path / "tv.json")  # a .json suffix made onnx parse it as text
+    with pytest.raises(FormatError, match=r"tv.json: not a readable ONNX model .*it looks like JSON"):
+        import_onnx(tmp_path / "tv.json")
+
+
 def test_failed_conversion_writes_nothing(tmp_path):
     onnx.save(onnx_models.single("Elu"), tmp_path / "m.onnx")
     with pytest.raises(ConvStudioError):

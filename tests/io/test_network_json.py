@@ -335,3 +335,16 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
         save_network(loads(VALID_TEXT), path)
     assert path.read_text() == "old contents"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.json"]
+
+
+def test_a_key_given_twice_is_refused():
+    text = doc(IMAGE, extra=', "name": "first", "name": "second"')
+    with pytest.raises(FormatError, match="the key 'name' appears twice in one object"):
+        loads(text)
+
+
+def test_saving_into_a_missing_folder_names_the_file(tmp_path):
+    target = tmp_path / "missing" / "net.json"
+    with pytest.raises(FileNotFoundError) as info:
+        save_network(loads(doc(IMAGE)), target)
+    assert info.value.filename == str(target) and not target.parent.exists()
