@@ -58,9 +58,9 @@ def test_out_that_is_a_file_or_cannot_be_made(tmp_path, capsys):
 def test_weights_too_large_to_draw_are_refused_before_drawing(tmp_path, capsys, monkeypatch):
     from convstudio.engine import memory
 
-    monkeypatch.setattr(memory, "default_limit", lambda: 5_000)
+    monkeypatch.setattr(memory, "default_limit", lambda: 2_000)
     net_path = tmp_path / "net.json"
     save_network(small_net(), net_path)
     assert main(["run", str(net_path), "--image", "sample:digit", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert "the weights need about" in err and "parameters) but the limit is 4.9 KB" in err
+    assert "the weights need about" in err and "parameters) but the limit is 2.0 KB" in err

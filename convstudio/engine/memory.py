@@ -41,12 +41,12 @@ def estimate(report: Report, batch: int, weight_count: int) -> dict[str, int]:
 
 
 def check_weight_draw(counts: list[int], limit: int | None = None) -> None:
-    """Refuse to draw weights that would not fit: float32 arrays plus one layer's float64 draw.
+    """Refuse to draw weights that would not fit, before drawing any.
 
     A Dense layer on a large flat input can need tens of GB by itself; NumPy would fail
     with an allocation error (or the system would kill the process) halfway through.
     """
-    need = sum(counts) * FLOAT + 2 * FLOAT * max(counts, default=0)
+    need = sum(counts) * FLOAT
     limit = default_limit() if limit is None else limit
     if need > limit:
         raise ResourceLimitError(

@@ -103,7 +103,20 @@ class LayerType:
 def uniform_fan_in(rng: np.random.Generator, shapes: Mapping[str, Shape], fan_in: int) -> dict[str, np.ndarray]:
     """PyTorch's default for conv and linear layers: U(±1/√fan_in) for weight and bias."""
     bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-    return {name: rng.uniform(-bound, bound, size=shape).astype(np.float32) for name, shape in shapes.items()}
+    return {name: _uniform32(rng, bound, shape) for name, shape in shapes.items()}
+
+
+DRAW_CHUNK = 1 << 20
+
+
+def _uniform32(rng: np.random.Generator, bound: float, shape: Shape) -> np.ndarray:
+    """U(±bound) as float32, drawn a million at a time: the same numbers as one draw, but without a
+    float64 copy of a large layer, and other threads (the window) get turns between the chunks."""
+    out = np.empty(math.prod(shape), dtype=np.float32)
+    for start in range(0, out.size, DRAW_CHUNK):
+        stop = min(start + DRAW_CHUNK, out.size)
+        out[start:stop] = rng.uniform(-bound, bound, size=stop - start)
+    return out.reshape(shape)
 
 
 def require_image(inputs: Sequence[Shape], what: str = "an image") -> Shape:
