@@ -12,7 +12,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from ...engine.explain import Box, Breakdown, output_breakdown
+from ...engine.explain import Box, Breakdown, output_breakdown, receptive_box
 from ...errors import ConvStudioError
 from ..messages import guarded
 from .controls import follow_shape, labelled, rich_label, row_of, scrolled, spin
@@ -65,7 +65,7 @@ class BreakdownView(QWidget):
         self.doc, self.source = doc, source
         self.node_id: str | None = None
         self.breakdown: Breakdown | None = None
-        self.input_hook: Callable[[Box | None], None] | None = None
+        self.input_hook: Callable[[Box | None, str], None] | None = None  # outlines the box on the input
         self._build()
         source.changed.connect(self.refresh)
         doc.changed.connect(self._on_doc_changed)
@@ -132,8 +132,12 @@ class BreakdownView(QWidget):
         net = net_of(self.doc)
         if node_id not in net or net.node(node_id).type != "Conv2D":
             kind = net.node(node_id).type if node_id in net else "unknown"
-            self._say(f"You picked a pixel of <b>{esc(node_id)}</b> ({esc(kind)}). This view takes apart "
-                      "Conv2D outputs: pick a pixel in a Conv2D layer's feature maps.")
+            field, where = self._field_of(node_id, row, col)
+            self.breakdown = None  # what is shown is the message about this pixel
+            self._say(f"You picked a pixel of <b>{esc(node_id)}</b> ({esc(kind)}), channel {channel}, row {row}, "
+                      f"column {col}. {where}This view takes apart Conv2D outputs: pick a pixel in a Conv2D "
+                      "layer's feature maps to see the sum that makes it.",
+                      field, f"{node_id} channel {channel}, row {row}, column {col}")
             return
         self.node_id = node_id
         self._set_ranges()
@@ -197,15 +201,32 @@ class BreakdownView(QWidget):
         self.stack.setCurrentWidget(self.split)
         self.field_changed.emit(b.field)
         if self.input_hook is not None:
-            self.input_hook(b.field)
+            self.input_hook(b.field, f"{self.node_id} channel {b.channel}, row {b.row}, column {b.col}")
 
-    def _say(self, html: str) -> None:
+    def _say(self, html: str, field: Box | None = None, what: str = "") -> None:
         self.header.setText("<b>One output value</b>" + (f" · {esc(self.node_id)}" if self.node_id else ""))
         self.message.setText(html)
         self.stack.setCurrentWidget(self.message)
         self.field_changed.emit(None)
         if self.input_hook is not None:
-            self.input_hook(None)
+            self.input_hook(field, what)
+
+    def _field_of(self, node_id: str, row: int, col: int) -> tuple[Box | None, str]:
+        """The receptive field of any layer's pixel on the last run's input, and a sentence about it."""
+        snap = self.source.snapshot()
+        feeds = [n.id for n in snap.net if n.type == "Input" and n.id in snap.acts] if snap else []
+        if not feeds or node_id not in snap.net:
+            return None, ""
+        try:
+            box = receptive_box(snap.net, node_id, row, col, input_shape=snap.acts[feeds[0]].shape[1:])
+        except ConvStudioError:
+            return None, ""
+        if box.empty:
+            return box, "It sees only padding: no input pixel can change it. "
+        if box.whole:
+            return box, "Every pixel of the input can change it. "
+        return box, (f"The input pixels that can change it are rows {box.top}–{box.bottom}, columns "
+                     f"{box.left}–{box.right} (outlined on the input image). ")
 
     def text(self) -> str:
         return plain(self.header.text() + self.sum.text() + self.message.text())

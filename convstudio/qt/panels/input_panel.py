@@ -142,6 +142,9 @@ class InputPanel(QWidget):
                                        alignment=Qt.AlignmentFlag.AlignHCenter)
         self.prepared_caption = QLabel(objectName="input-prepared-caption", wordWrap=True,
                                        alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.box_caption = QLabel(objectName="input-box-caption", wordWrap=True, visible=False,
+                                  alignment=Qt.AlignmentFlag.AlignHCenter,
+                                  toolTip="Pick a pixel in the feature maps, or a value in One Value, to move it")
         self._lay_out()
         self.source.activated.connect(lambda i: self._choose(self.source.itemData(i)))
         self.open.clicked.connect(self.open_file)
@@ -166,6 +169,7 @@ class InputPanel(QWidget):
         pictures.addWidget(self.prepared, 0, 2)
         pictures.addWidget(self.original_caption, 1, 0)
         pictures.addWidget(self.prepared_caption, 1, 2)
+        pictures.addWidget(self.box_caption, 2, 0, 1, 3)
         pictures.setColumnStretch(0, 1)
         pictures.setColumnStretch(2, 1)
         row = QHBoxLayout(self)
@@ -176,10 +180,14 @@ class InputPanel(QWidget):
         row.addLayout(pictures, 1)
 
     # -- choosing ------------------------------------------------------------------------------------
-    def show_receptive_box(self, box) -> None:
+    def show_receptive_box(self, box, what: str = "") -> None:
         """Outline the input pixels that can change the value picked in a feature map (None clears it)."""
         empty = box is None or box.empty
         self.prepared.set_box(None if empty else (box.top, box.left, box.bottom, box.right))
+        self.box_caption.setText("" if empty else
+                                 f"Yellow box: the input pixels that can change {what or 'the picked value'} "
+                                 f"(rows {box.top}–{box.bottom}, columns {box.left}–{box.right}).")
+        self.box_caption.setVisible(not empty)
 
     def _choose(self, source: str) -> None:
         self.controller.set_source(source)

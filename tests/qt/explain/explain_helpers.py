@@ -93,9 +93,11 @@ class FakeMaps(QWidget):
 class FakeInput:
     def __init__(self):
         self.boxes = []
+        self.whats = []
 
-    def show_receptive_box(self, box) -> None:
+    def show_receptive_box(self, box, what: str = "") -> None:
         self.boxes.append(box)
+        self.whats.append(what)
 
 
 class FakePanels:

@@ -63,6 +63,12 @@ def test_panels_pixel_and_input_hook(win):
     assert (b.channel, b.row, b.col) == (3, 2, 6)
     assert b.total == pytest.approx(float(snap.acts["conv"][0, 3, 2, 6]), abs=1e-5)
     assert panels.input_panel.boxes[-1] is b.field
+    assert panels.input_panel.whats[-1] == "conv channel 3, row 2, column 6"
+    panels.feature_maps.pixel_clicked.emit("relu", 1, 2, 6)  # not a Conv2D: no sum, but its field all the same
+    box = panels.input_panel.boxes[-1]
+    assert box is not None and not box.empty and view.breakdown is None
+    assert f"rows {box.top}–{box.bottom}, columns {box.left}–{box.right}" in view.text()
+    assert panels.input_panel.whats[-1] == "relu channel 1, row 2, column 6"
     panels.controller.stale = True  # an edit since the run: the numbers would no longer add up
     panels.controller.status_changed.emit()
     assert view.breakdown is None and "F5" in view.text() and panels.input_panel.boxes[-1] is None

@@ -5,11 +5,13 @@ def test_receptive_box_is_outlined_on_the_network_input(win):
 
     panel = win._test_panels.input_panel
     box = receptive_box(win.doc.net, win.doc.net.ids()[1], 2, 3)
-    panel.show_receptive_box(box)
+    panel.show_receptive_box(box, "conv1 channel 0, row 2, column 3")
     assert panel.prepared.box == (box.top, box.left, box.bottom, box.right)
+    assert panel.box_caption.text().startswith("Yellow box: the input pixels that can change conv1 channel 0, row 2")
+    assert panel.box_caption.isVisibleTo(panel)
     assert not panel.prepared.grab().isNull()
     panel.show_receptive_box(None)
-    assert panel.prepared.box is None
+    assert panel.prepared.box is None and not panel.box_caption.isVisibleTo(panel)
 
 
 def test_an_image_dropped_anywhere_on_the_window_becomes_the_input(win, tmp_path):
