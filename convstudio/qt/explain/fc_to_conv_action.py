@@ -79,8 +79,10 @@ def summary_message(s: ConversionSummary) -> str:
     return f"Converted {len(s.changes)} Dense layer(s) to convolutions: {parts}. Undo (Ctrl+Z) restores them."
 
 
-def make_convert_action(parent, doc, on_done: Callable[[ConversionSummary | None, str], None] | None = None) -> QAction:
-    """The menu action; `on_done(summary, message)` lets a view show the result (summary None on refusal)."""
+def make_convert_action(parent, doc, on_done: Callable[[ConversionSummary | None, str], None] | None = None,
+                        about_to_convert: Callable[[], None] | None = None) -> QAction:
+    """The menu action; `on_done(summary, message)` lets a view show the result (summary None on refusal),
+    `about_to_convert()` runs just before the network changes."""
     act = QAction(ACTION_TEXT, parent)
     act.setObjectName("action-convert-fc")
     act.setStatusTip("Rewrite Flatten + Dense layers as the convolutions they equal (same parameters; undoable)")
@@ -88,6 +90,8 @@ def make_convert_action(parent, doc, on_done: Callable[[ConversionSummary | None
 
     @guarded
     def trigger(_checked=False) -> None:
+        if about_to_convert is not None:
+            about_to_convert()
         try:
             summary = convert_dense_layers(doc)
         except ConvStudioError as exc:

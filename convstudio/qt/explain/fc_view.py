@@ -24,7 +24,7 @@ from .heads_view import HeadsView
 from .host import net_of
 from .text import count, esc, paragraphs, plain
 
-COLUMNS = ("Layer", "Now", "Becomes", "Parameters before", "Parameters after")
+COLUMNS = ("Layer", "Now", "Becomes", "Params before", "Params after")
 INTRO = ("A Dense layer that reads a flattened C×H×W map computes, for each unit, one weighted sum over the whole "
          "map — exactly what a convolution with an H×W kernel does at its single position. So Flatten + Dense "
          "becomes Conv2D with F = H×W and K = units, and a Dense reading another Dense becomes a 1×1 convolution. "
@@ -58,6 +58,8 @@ class FcView(QWidget):
         self.table.setToolTip("Each Dense layer and the convolution it becomes; parameters are read from the "
                               "network before and after")
         self.message = rich_label("fc-message")
+        self.check = rich_label("fc-check", "The converted network's outputs against the Dense network's")
+        self.check.hide()
         self.button = QPushButton(ACTION_TEXT, objectName="fc-convert",
                                   toolTip="Same as Tools ▸ Convert Dense layers to convolutions (undoable)")
         self.heads = HeadsView(doc)
@@ -69,6 +71,7 @@ class FcView(QWidget):
         col.addWidget(self.intro)
         col.addWidget(self.table)
         col.addWidget(self.message)
+        col.addWidget(self.check)
         col.addLayout(row_of(self.button, None))
         col.addWidget(self.heads)
         col.addStretch(1)
@@ -93,6 +96,10 @@ class FcView(QWidget):
             self.last = summary
         self.refresh(message if summary is None else "")
 
+    def show_check(self, html: str) -> None:
+        """The outputs compared after a conversion ("" hides it)."""
+        show_text(self.check, paragraphs(html) if html else "")
+
     def _on_doc_changed(self, change) -> None:
         if change.reset:
             self.last = None
@@ -108,6 +115,7 @@ class FcView(QWidget):
         net = net_of(self.doc)
         if not self._last_still_applies():
             self.last = None
+            self.show_check("")
         if self.last is not None:
             self._show(self.last, f"<b>Converted</b> {esc(net.name)}: Undo (Ctrl+Z) restores the Dense layers.")
             return
@@ -152,4 +160,5 @@ class FcView(QWidget):
     def text(self) -> str:
         rows = [" | ".join(self.table.item(r, c).text() for c in range(self.table.columnCount()))
                 for r in range(self.table.rowCount())] if self.table.isVisibleTo(self) else []
-        return "\n".join([plain(self.header.text() + self.message.text()), *rows, self.heads.text()])
+        check = plain(self.check.text()) if self.check.isVisibleTo(self) else ""
+        return "\n".join([plain(self.header.text() + self.message.text()), *rows, check, self.heads.text()])

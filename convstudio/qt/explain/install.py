@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 from ..messages import guarded
 from .breakdown_view import BreakdownView
 from .controls import FitScroll
+from .conversion_check import OutputCheck
 from .fc_to_conv_action import make_convert_action
 from .fc_view import FcView
 from .fcn_view import FcnView
@@ -73,10 +74,14 @@ def install_explain(window, panels=None, area=Area.RightDockWidgetArea) -> Expla
              for key, view in views.items()}
     fc: FcView = views["fc"]
 
+    check = OutputCheck(source, doc, fc.show_check, window)
+
     def converted(summary, message):
         fc.conversion_done(summary, message)
+        if summary is not None:
+            check.converted(tuple(c.id for c in summary.changes))
         tools.reveal("fc")
-    convert = make_convert_action(window, doc, converted)
+    convert = make_convert_action(window, doc, converted, check.capture)
     fc.set_action(convert)
     tools = ExplainTools(source, views, docks, convert)
     tools.menus = _menus(window, tools)
