@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...engine.explain import ClassScore, ScoreMaps
@@ -96,7 +97,6 @@ class ScoreMapView(QWidget):
         self.colorbar = pg.ColorBarItem(values=(0, 1), width=12, interactive=False,
                                         colorMap=pg.colormap.get("viridis"))
         self.colorbar.setImageItem(self.overlay, insert_in=self.plot)
-        self.colorbar.axis.setWidth(62)  # room for labels like 0.3355 on a narrow range
         self.colorbar.axis.setTextPen("#333333")
         self.maps: ScoreMaps | None = None
         self.rect = QRectF()
@@ -124,6 +124,10 @@ class ScoreMapView(QWidget):
             levels = (lo, hi if hi > lo else lo + 1e-6)  # the map's own range: where this class scores higher
             self.colorbar.setColorMap(pg.colormap.get(cmap))
             self.colorbar.setLevels(levels)
+            ticks = distinct_ticks(*levels)
+            self.colorbar.axis.setTicks([ticks, []])
+            metrics = QFontMetrics(self.colorbar.axis.style["tickFont"] or self.font())
+            self.colorbar.axis.setWidth(max(metrics.horizontalAdvance(t) for _, t in ticks) + 16)
             self.overlay.setImage(values.astype(np.float32), autoLevels=False, levels=levels)
             self.overlay.setLookupTable(pg.colormap.get(cmap).getLookupTable(nPts=256))
             self.colorbar.setVisible(True)
@@ -152,3 +156,12 @@ def legend_html(labels: list[str]) -> str:
                           for i, name in enumerate(shown))
 
 
+def distinct_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    """Three labels on a colour bar (clear of its ends), with just enough digits to tell them apart:
+    probabilities on a large image may differ only in their sixth digit."""
+    values = lo + (hi - lo) * np.array([0.1, 0.5, 0.9])
+    for digits in range(2, 10):
+        labels = [f"{v:.{digits}g}" for v in values]
+        if all(abs(float(t) - v) <= 0.01 * (hi - lo) for t, v in zip(labels, values)):
+            break  # each label within 1% of the bar's range of where it sits (hence also distinct)
+    return list(zip(map(float, values), labels))
