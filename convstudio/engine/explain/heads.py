@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ... import layers
 from ...errors import ConvStudioError
 from ...graph import Network
+from ..infer import Report
 from ..transforms import plan_fc_to_conv
 
 
@@ -47,9 +48,11 @@ def compare_heads(features=(512, 7, 7), hidden=(4096, 4096), classes: int = 1000
     return HeadComparison(tuple(features), direct, head, reasons)
 
 
-def network_head(net: Network) -> tuple[tuple[int, int, int], tuple[int, ...], int]:
-    """(features, hidden widths, classes) of a network's fully connected chain, for `compare_heads`."""
-    plan = plan_fc_to_conv(net)
+def network_head(net: Network, report: Report | None = None) -> tuple[tuple[int, int, int], tuple[int, ...], int]:
+    """(features, hidden widths, classes) of a network's fully connected chain, for `compare_heads`.
+
+    Pass the network's current `report` to save inferring it again."""
+    plan = plan_fc_to_conv(net, report)
     first, *rest = plan.denses
     chained = all(d.kernel == (1, 1) and d.channels == prev.units for prev, d in zip(plan.denses, rest))
     if len(plan.flattens) != 1 or not chained:

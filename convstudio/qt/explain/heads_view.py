@@ -79,7 +79,7 @@ class HeadsView(QWidget):
     def refresh(self) -> None:
         net = net_of(self.doc)
         try:
-            features, hidden, classes = network_head(net)
+            features, hidden, classes = network_head(net, getattr(self.doc, "report", None))
             self._read = (net.name, (features, hidden, classes))
             whose = f"{esc(net.name)}'s fully connected layers"
         except ConvStudioError:

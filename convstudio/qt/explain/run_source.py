@@ -36,7 +36,7 @@ class RunSnapshot:
     @property
     def image(self) -> np.ndarray | None:
         """(C, H, W) of the first Input layer, exactly as the network received it."""
-        return None if self.input_id is None else self.acts[self.input_id][0]
+        return None if self.input_id not in self.acts else self.acts[self.input_id][0]
 
 
 def first_input(net: Network) -> str | None:

@@ -23,6 +23,8 @@ from ...errors import ConvStudioError, RunCancelled
 from ...graph import Network
 from .weight_book import Completed, InitCache, complete_weights
 
+PROGRESS_S = 0.04  # how often a job reports progress to the window
+
 log = logging.getLogger("convstudio.qt.panels")
 
 
@@ -100,6 +102,7 @@ class RunJob(QRunnable):
         self.request = request
         self.signals = signals
         self.cancel_flag = threading.Event()
+        self._last_progress = -1.0e9
 
     def cancel(self) -> None:
         self.cancel_flag.set()
@@ -155,6 +158,12 @@ class RunJob(QRunnable):
         outcome.stage = ""
 
     def _progress(self, done: int, total: int, what: str) -> None:
+        """At most every PROGRESS_S (and at the end): a 500-layer network would otherwise send 500
+        signals in a few milliseconds, each one a turn of the window's event loop."""
+        now = time.monotonic()
+        if done < total and now - self._last_progress < PROGRESS_S:
+            return
+        self._last_progress = now
         self._emit(self.signals.progress, self.request.job, done, total, what)
 
     def _emit(self, signal, *args) -> None:

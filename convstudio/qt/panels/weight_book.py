@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ... import layers
+from ...engine import memory
 from ...engine import presets as preset_lib
 from ...engine.infer import Report
 from ...engine.weights import WeightSet, expected_shapes, load_weights, node_rng
@@ -112,6 +113,7 @@ def complete_weights(net: Network, report: Report, arrays: WeightSet, seed: int,
             arrays[nid] = same
     todo = [nid for nid, s in shapes.items() if not fits(arrays.get(nid), s)]
     done.arrays = {nid: arrays[nid] for nid in shapes if nid not in todo}
+    memory.check_weight_draw([report.nodes[nid].params or 0 for nid in todo])  # refuse before drawing any
     for i, nid in enumerate(todo, 1):
         if cancel():
             raise RunCancelled("run cancelled")

@@ -135,6 +135,14 @@ def test_memory_limit_is_reported(win, panels, qtbot, messages, monkeypatch):
     assert errors and "limit" in errors[-1] and "Traceback" not in errors[-1]
 
 
+def test_weights_too_large_to_draw_are_refused_in_the_window(win, panels, qtbot, messages, monkeypatch):
+    monkeypatch.setattr("convstudio.engine.memory.default_limit", lambda: 1000)
+    win.doc.push(SetParams("conv1", {"filters": 64}))  # new weights to draw
+    wait_idle(qtbot, panels.controller)
+    errors = messages.texts("error")
+    assert errors and "the weights need about" in errors[-1] and "Traceback" not in errors[-1]
+
+
 def test_a_bad_image_file_is_reported_and_the_previous_image_kept(win, panels, qtbot, messages, tmp_path):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"not a png at all")
