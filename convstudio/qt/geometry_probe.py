@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QPoint, QRect, QTimer
-from PySide6.QtWidgets import QToolTip, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 
 ENV = "CONVSTUDIO_TEST_GEOMETRY"
 
@@ -21,6 +21,21 @@ def _rect(r: QRect) -> list[int]:
 def _widget_rect(w: QWidget) -> list[int]:
     top_left = w.mapToGlobal(QPoint(0, 0))
     return [top_left.x(), top_left.y(), w.width(), w.height()]
+
+
+def _menu_rects(owner) -> dict[str, list[int]]:
+    """Screen rectangles of a menu bar's or an open menu's entries, by their text without '&'."""
+    rects = {}
+    for action in owner.actions():
+        r = owner.actionGeometry(action)
+        if action.text() and action.isVisible() and r.isValid():
+            rects[action.text().replace("&", "")] = _rect(QRect(owner.mapToGlobal(r.topLeft()), r.size()))
+    return rects
+
+
+def _open_menu() -> dict[str, list[int]]:
+    popup = QApplication.activePopupWidget()
+    return _menu_rects(popup) if isinstance(popup, QMenu) else {}
 
 
 class GeometryProbe(QObject):
@@ -57,6 +72,7 @@ class GeometryProbe(QObject):
                      for child in w.inspector.findChildren(QWidget)
                      if child.objectName().startswith(("param-", "inspector-")) and child.isVisible()}
         return {"window": _widget_rect(w), "canvas": _widget_rect(view.viewport()), "palette": palette,
+                "menubar": _menu_rects(w.menuBar()), "menu": _open_menu(),
                 "nodes": nodes, "edges": edges, "inspector": inspector,
                 "selected": w.scene.selected_ids(),
                 "selected_edges": [f"{a}>{b}:{k}" for a, b, k in w.scene.selected_edges()],

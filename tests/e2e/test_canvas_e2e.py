@@ -75,8 +75,11 @@ def test_drag_connect_edit_and_save(launch, tmp_path, xserver):
     app.key("ctrl+shift+z")
     app.wait_for(lambda g: g["undo"] == "Change stride of conv2", "redo")
 
-    app.key("ctrl+s")
-    g = app.wait_for(lambda g: not g["modified"], "the save")
+    app.click(centre(g["menubar"]["File"]))  # save through the menu, as a user new to the app would
+    g = app.wait_for(lambda g: "Save" in g["menu"], "the File menu open")
+    app.screenshot("05-file-menu")
+    app.click(centre(g["menu"]["Save"]))
+    g = app.wait_for(lambda g: not g["modified"] and not g["menu"], "the save")
     app.screenshot("05-saved")
 
     saved = json.loads(path.read_text())
