@@ -3,7 +3,8 @@
 # on Debian/Ubuntu when they are missing and we may use apt-get; otherwise says what is missing.
 PACKAGES="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
-libxcb-render-util0 libxcb-image0 libxcb-xkb1 fonts-dejavu-core xvfb xdotool x11-utils imagemagick"
+libxcb-render-util0 libxcb-image0 libxcb-xkb1 fonts-dejavu-core xvfb xdotool x11-utils imagemagick
+appstream desktop-file-utils"
 
 command -v dpkg-query >/dev/null 2>&1 || { echo "not a Debian system: install Qt's xcb/EGL libraries, Xvfb and xdotool yourself"; exit 0; }
 missing=""
