@@ -42,9 +42,11 @@ def test_table(capsys):
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == "LeNet-5"
-    assert lines[2].split() == ["id", "type", "settings", "output", "C×H×W", "params", "MACs", "receptive", "field"]
+    assert lines[2].split() == ["id", "type", "settings", "output", "C×H×W", "params", "MACs", "receptive", "field",
+                                 "jump"]
     assert any(line.split()[:6] == ["conv1", "Conv2D", "K6", "F5", "S1", "P0"] and "6×28×28" in line and "156" in line
                for line in lines)
+    assert any(line.split()[0] == "pool2" and line.split()[-2:] == ["16×16", "4"] for line in lines[4:])
     assert "Total params: 61,706" in lines
     assert "Total MACs:   416,520 (416.52 kMAC; FLOPs = 2 × MACs)" in lines
     assert "Output:       10" in lines
@@ -147,3 +149,10 @@ def test_command_line_process_never_shows_a_traceback(tmp_path, broken):
     assert "Traceback" not in done.stderr
     done = cli("template:tinyvgg")
     assert done.returncode == 0 and "Total params: 8,083" in done.stdout
+
+
+def test_an_empty_network_says_so(capsys, tmp_path):
+    path = tmp_path / "empty.json"
+    path.write_text('{"format": "convstudio.network", "version": 1, "name": "Empty", "layers": []}')
+    code, out, _err = run(capsys, str(path))
+    assert code == 0 and "The network has no layers yet." in out.splitlines()

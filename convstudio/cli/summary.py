@@ -63,11 +63,18 @@ def table_rows(net: Network, report: Report) -> list[list[str]]:
             nid, r.type, get(r.type).key_params(node.params),
             fmt_shape(r.shape), _count(r.params), _count(r.macs),
             r.receptive_field.describe() if r.receptive_field else "",
+            _jump(r.receptive_field.jump) if r.receptive_field and not r.receptive_field.whole else "",
         ])
     return rows
 
 
-HEADER = ["id", "type", "settings", "output C×H×W", "params", "MACs", "receptive field"]
+HEADER = ["id", "type", "settings", "output C×H×W", "params", "MACs", "receptive field", "jump"]
+
+
+def _jump(jump: tuple[float, float]) -> str:
+    """Input pixels between neighbouring outputs: "4", or "2×1" when rows and columns differ."""
+    text = [f"{j:g}" for j in jump]
+    return text[0] if text[0] == text[1] else "×".join(text)
 
 
 def summary_table(net: Network, report: Report) -> str:
@@ -80,6 +87,8 @@ def summary_table(net: Network, report: Report) -> str:
 
     rule = "─" * len(line(rows[0]))
     out = [net.name, rule, line(rows[0]), rule] + [line(r) for r in rows[1:]] + [rule]
+    if not report.order:
+        out.append("The network has no layers yet.")
     out.append(f"Total params: {report.total_params:,}")
     out.append(f"Total MACs:   {report.total_macs:,} ({_short(report.total_macs)}; FLOPs = 2 × MACs)")
     sinks = [fmt_shape(report.nodes[i].shape) for i in report.outputs]
