@@ -157,18 +157,26 @@ def _bumped(net, target, pixel, x, weights, rows, cols) -> bool:
     return False
 
 
-@given(stacks(holes=False), st.data())
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_pixels_inside_the_box_can_change_the_output(layers_, data):
+def _box_case(layers_, data):
+    """A network, a picked pixel, its non-empty box and an input image; None when the draw has no such pixel."""
     setup = _setup(layers_, data)
     if setup is None:
-        return
+        return None
     net, target, pixel = setup
     box = receptive_box(net, target, *pixel[1:])
     if box.empty:
-        return
+        return None
     size = layers_[0][2]["height"]
-    x = image(np.random.default_rng(1), 1, 2, size, size)
+    return net, target, pixel, box, image(np.random.default_rng(1), 1, 2, size, size)
+
+
+@given(stacks(holes=False), st.data())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_pixels_inside_the_box_can_change_the_output(layers_, data):
+    case = _box_case(layers_, data)
+    if case is None:
+        return
+    net, target, pixel, box, x = case
     inside = (slice(box.top, box.bottom + 1), slice(box.left, box.right + 1))
     assert _bumped(net, target, pixel, x, init_weights(net, 0), *inside)
 
@@ -177,15 +185,10 @@ def test_pixels_inside_the_box_can_change_the_output(layers_, data):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_every_corner_of_the_box_matters(layers_, data):
     """The box is tight: with no gaps and no max pooling, each of its corners changes the value."""
-    setup = _setup(layers_, data)
-    if setup is None:
+    case = _box_case(layers_, data)
+    if case is None:
         return
-    net, target, pixel = setup
-    box = receptive_box(net, target, *pixel[1:])
-    if box.empty:
-        return
-    size = layers_[0][2]["height"]
-    x = image(np.random.default_rng(1), 1, 2, size, size)
+    net, target, pixel, box, x = case
     weights = init_weights(net, 0)
     for y0, x0 in {(box.top, box.left), (box.top, box.right), (box.bottom, box.left), (box.bottom, box.right)}:
         assert _bumped(net, target, pixel, x, weights, y0, x0), f"corner ({y0}, {x0}) of {box} did not matter"
