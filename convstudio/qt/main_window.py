@@ -69,7 +69,10 @@ class MainWindow(QMainWindow):
         if panels:
             self.inspection = install_inspection(self)
             self.explain = install_explain(self, self.inspection)
-            self.inspector_dock.raise_()
+            if self._saved_state is not None:
+                self.restoreState(self._saved_state)  # again, now that every dock exists: tabs in front too
+            else:
+                self.inspector_dock.raise_()
         from .geometry_probe import maybe_install
         maybe_install(self)
 
@@ -229,11 +232,12 @@ class MainWindow(QMainWindow):
     # -- layout persistence ----------------------------------------------------------------------------
     def _restore_layout(self) -> None:
         self.start_maximized = False
+        self._saved_state: QByteArray | None = None
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
-            if isinstance(state, QByteArray):
-                self.restoreState(state)
+            if isinstance(state, QByteArray) and self.restoreState(state):
+                self._saved_state = state
             return
         self._default_layout()
 

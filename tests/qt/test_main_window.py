@@ -150,6 +150,19 @@ def test_geometry_and_dock_layout_are_restored(qtbot, isolated_settings):
     QApplication.processEvents()
     assert (second.width(), second.height()) == (760, 560)
     assert not second.palette_dock.isVisible()
+    assert not second.history.visibleRegion().isEmpty()  # the tab the user had in front, not the panels' default
+
+
+def test_a_second_launch_shows_the_feature_maps_again(qtbot, isolated_settings):
+    for launch in range(2):
+        window = MainWindow(network=small_network())
+        qtbot.addWidget(window)
+        window.show()
+        QApplication.processEvents()
+        maps = window.inspection.feature_maps
+        assert not maps.visibleRegion().isEmpty(), f"launch {launch + 1}"
+        assert not window.inspector_dock.visibleRegion().isEmpty(), f"launch {launch + 1}"
+        window.close()
 
 
 def test_panel_dock_placement_is_remembered(qtbot):
