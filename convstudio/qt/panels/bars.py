@@ -67,9 +67,10 @@ class BarChart(QWidget):
         axis = self.plot.getAxis("bottom")
         axis.setTicks([[(i, str(i)) for i in range(n)]] if n <= LABEL_ALL_UP_TO else None)
         lo, hi = min(0.0, float(self.values.min(initial=0))), max(0.0, float(self.values.max(initial=0)))
-        pad = 0.15 * ((hi - lo) or 1.0)
+        span = (hi - lo) or 1.0
+        pad, edge = 0.15 * span, 0.05 * span  # room for value labels; a sliver at 0 so its tick label is whole
         self.plot.setXRange(-0.7, n - 0.3, padding=0)
-        self.plot.setYRange(lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0), padding=0)
+        self.plot.setYRange(lo - (pad if lo < 0 else edge), hi + (pad if hi > 0 else edge), padding=0)
 
     def _draw_bars(self) -> None:
         if self.bars is not None:
