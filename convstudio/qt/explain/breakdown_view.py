@@ -96,8 +96,11 @@ class BreakdownView(QWidget):
         side_col.addWidget(self.story)
         side_col.addStretch(1)
         self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
-        self.split.addWidget(scrolled(self.terms, "breakdown-terms-scroll"))
-        self.split.addWidget(scrolled(side, "breakdown-side-scroll"))
+        terms_area, side_area = scrolled(self.terms, "breakdown-terms-scroll"), scrolled(side, "breakdown-side-scroll")
+        terms_area.setMinimumHeight(200)  # two channels at least; a shorter dock scrolls the whole view
+        side_area.setMinimumHeight(160)   # the sums and the start of the picture
+        self.split.addWidget(terms_area)
+        self.split.addWidget(side_area)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
         self.stack.addWidget(self.split)
