@@ -104,3 +104,35 @@ class FitScroll(QScrollArea):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._fit()
+
+
+class WrapScroll(QScrollArea):
+    """Scrolls a column of word-wrapped text: the widget is as wide as the viewport and exactly as
+    tall as its text needs at that width (QScrollArea's own resizing asks at a guessed width and
+    leaves blank space or a needless scroll bar)."""
+
+    def __init__(self, widget: QWidget, name: str = ""):
+        super().__init__(objectName=name)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setWidgetResizable(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return super().eventFilter(obj, event)
+
+    def _fit(self) -> None:
+        w = self.widget()
+        width = self.viewport().width()
+        if w.hasHeightForWidth():  # not minimumSizeHint: that is the height at the narrowest width
+            height = w.heightForWidth(width)
+        else:
+            height = max(w.sizeHint().height(), w.minimumSizeHint().height())
+        w.resize(width, max(height, self.viewport().height()))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()

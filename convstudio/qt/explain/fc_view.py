@@ -6,7 +6,7 @@ Below, the heads comparison answers "why not 7×7×512 → 1000 at once?".
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...errors import ConvStudioError
-from .controls import rich_label, row_of, scrolled, show_text
+from .controls import WrapScroll, rich_label, row_of, show_text
 from .fc_to_conv_action import ACTION_TEXT, ConversionSummary, plan_summary
 from .heads_view import HeadsView
 from .host import net_of
@@ -77,7 +77,7 @@ class FcView(QWidget):
         col.addStretch(1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scrolled(body, "fc-scroll"))
+        outer.addWidget(WrapScroll(body, "fc-scroll"))
         self.button.clicked.connect(self._convert)
         doc.changed.connect(self._on_doc_changed)
         self.refresh()
@@ -149,6 +149,10 @@ class FcView(QWidget):
                 self.table.setItem(r, col, item)
         self._fit_rows()
         show_text(self.message, paragraphs(message))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._fit_rows)  # wrapped rows get shorter when the dock gets wider
 
     def _fit_rows(self) -> None:
         """Rows as tall as their wrapped text; the table as tall as its rows (the dock scrolls, not it)."""

@@ -95,3 +95,18 @@ def test_fc_view_plan_for_lenet(qtbot):
     text = view.text()
     assert "Plan" in text and "Conv2D F = 5×5, K = 120" in text and "48,120" in text
     assert "Why 120, 84 and 10?" in text
+
+
+def test_table_rows_shrink_when_the_view_widens_and_nothing_scrolls_needlessly(qtbot):
+    from convstudio.qt.document import Document
+    from convstudio.qt.explain.controls import WrapScroll
+
+    view = FcView(Document(load_template("vgg16")))
+    qtbot.addWidget(view)
+    view.resize(480, 700)
+    view.show()
+    qtbot.waitUntil(lambda: view.table.rowHeight(0) > 2 * view.fontMetrics().height())  # wrapped
+    view.resize(1056, 700)
+    line = view.fontMetrics().height()
+    qtbot.waitUntil(lambda: all(view.table.rowHeight(r) < 2 * line for r in range(view.table.rowCount())))
+    assert view.findChild(WrapScroll).verticalScrollBar().maximum() == 0  # it all fits: no scroll bar
