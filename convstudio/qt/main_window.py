@@ -10,7 +10,7 @@ import re
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QUndoView, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QUndoView, QWidget
 from shiboken6 import isValid
 
 from .. import __version__
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
                 self.restoreState(self._saved_state)  # again, now that every dock exists: tabs in front too
             else:
                 self.inspector_dock.raise_()
+            QTimer.singleShot(0, self, self._hide_stale_tab_bars)
         from .geometry_probe import maybe_install
         maybe_install(self)
 
@@ -228,6 +229,17 @@ class MainWindow(QMainWindow):
         panels.addAction(dock.toggleViewAction())
         panels.setEnabled(True)
         return dock
+
+    def _hide_stale_tab_bars(self) -> None:
+        """Docks tabified one by one leave Qt's first tab bar behind, visible and empty of meaning
+        (it shows through when the window is resized). A dock is a tab of one bar only, so of two
+        visible bars that share a tab, the one with fewer tabs is left over."""
+        bars = [b for b in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                if b.isVisible()]
+        titles = {b: {b.tabText(i) for i in range(b.count())} for b in bars}
+        for bar in bars:
+            if any(o is not bar and titles[bar] & titles[o] and len(titles[o]) > len(titles[bar]) for o in bars):
+                bar.hide()
 
     # -- layout persistence ----------------------------------------------------------------------------
     def _restore_layout(self) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
@@ -242,3 +243,36 @@ def test_files_without_positions_are_laid_out(window, tmp_path):
     save_network(net, path)
     window.files.open(str(path))
     assert len({n.position for n in window.doc.net}) == len(net)
+
+
+LEFT_OVER_PROBE = """
+import json, os, tempfile
+os.environ["CONVSTUDIO_SETTINGS"] = os.path.join(tempfile.mkdtemp(), "settings.ini")
+from PySide6.QtWidgets import QApplication, QTabBar
+app = QApplication([])
+from convstudio.qt.main_window import MainWindow
+window = MainWindow()
+window.resize(1600, 1000)
+window.show()
+for _ in range(5):
+    app.processEvents()
+window.resize(1280, 800)
+app.processEvents()
+bars = [b for b in window.findChildren(QTabBar) if b.isVisible()]
+print(json.dumps(sorted(b.tabText(i) for b in bars for i in range(b.count()))))
+window.inspection.controller.shutdown()
+"""
+
+
+def test_no_left_over_tab_bar_shows_through(tmp_path):
+    """In a fresh process, as the app starts: each dock's tab appears on one visible tab bar only."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", LEFT_OVER_PROBE], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=120)
+    titles = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "Inspector" in titles and len(titles) == len(set(titles)), titles
