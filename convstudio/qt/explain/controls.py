@@ -106,23 +106,14 @@ class FitScroll(QScrollArea):
         self._fit()
 
 
-class WrapScroll(QScrollArea):
+class WrapScroll(FitScroll):
     """Scrolls a column of word-wrapped text: the widget is as wide as the viewport and exactly as
     tall as its text needs at that width (QScrollArea's own resizing asks at a guessed width and
     leaves blank space or a needless scroll bar)."""
 
     def __init__(self, widget: QWidget, name: str = ""):
-        super().__init__(objectName=name)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.setWidgetResizable(False)
+        super().__init__(widget, name)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setWidget(widget)
-        widget.installEventFilter(self)
-
-    def eventFilter(self, obj, event) -> bool:
-        if obj is self.widget() and event.type() == QEvent.Type.LayoutRequest:
-            self._fit()
-        return super().eventFilter(obj, event)
 
     def _fit(self) -> None:
         w = self.widget()
@@ -132,7 +123,3 @@ class WrapScroll(QScrollArea):
         else:
             height = max(w.sizeHint().height(), w.minimumSizeHint().height())
         w.resize(width, max(height, self.viewport().height()))
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit()
