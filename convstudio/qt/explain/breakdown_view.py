@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QSplitter, QStackedWidget,
 from ...engine.explain import Box, Breakdown, output_breakdown, receptive_box
 from ...errors import ConvStudioError
 from ..messages import guarded
-from .controls import follow_shape, labelled, rich_label, row_of, scrolled, spin
+from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
 from .field_image import FieldImage
 from .host import net_of, pick_node
 from .run_source import RunSource
@@ -88,13 +88,7 @@ class BreakdownView(QWidget):
         self.terms = TermList()
         self.terms.setToolTip("One row per input channel: its window, the kernel slice, and their Σ product")
         self.field = FieldImage()
-        side = QWidget()
-        side_col = QVBoxLayout(side)
-        side_col.setContentsMargins(4, 0, 4, 0)
-        side_col.addWidget(self.sum)
-        side_col.addWidget(self.field)
-        side_col.addWidget(self.story)
-        side_col.addStretch(1)
+        side = column_of(self.sum, self.field, self.story)
         self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
         terms_area, side_area = scrolled(self.terms, "breakdown-terms-scroll"), scrolled(side, "breakdown-side-scroll")
         terms_area.setMinimumHeight(200)  # two channels at least; a shorter dock scrolls the whole view

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget
 
 
 def spin(name: str, tip: str, minimum: int, maximum: int, value: int) -> QSpinBox:
@@ -40,6 +40,17 @@ def scrolled(widget: QWidget, name: str = "") -> QScrollArea:
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     area.setWidget(widget)
     return area
+
+
+def column_of(*widgets: QWidget) -> QWidget:
+    """Widgets stacked at the top of a column (the text beside or under a view's picture)."""
+    holder = QWidget()
+    col = QVBoxLayout(holder)
+    col.setContentsMargins(4, 0, 4, 0)
+    for w in widgets:
+        col.addWidget(w)
+    col.addStretch(1)
+    return holder
 
 
 def row_of(*widgets, stretch_at: int | None = None) -> QHBoxLayout:

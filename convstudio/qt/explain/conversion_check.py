@@ -21,7 +21,6 @@ class Before:
     output_id: str
     output: np.ndarray
     image: np.ndarray | None
-    converted: tuple[str, ...] = ()
 
 
 class OutputCheck(QObject):
@@ -31,6 +30,7 @@ class OutputCheck(QObject):
         super().__init__(parent)
         self.source, self.doc, self.show = source, doc, show
         self.before: Before | None = None
+        self.converted_ids: tuple[str, ...] = ()
         self.waiting = False
         source.changed.connect(self._on_run)
 
@@ -48,8 +48,7 @@ class OutputCheck(QObject):
             self.show("<b>Outputs</b>: there was no up-to-date run before converting, so there is nothing to "
                       "compare with. Undo, run (F5), and convert again to compare.")
             return
-        self.before = Before(self.before.output_id, self.before.output, self.before.image, tuple(ids))
-        self.waiting = True
+        self.converted_ids, self.waiting = tuple(ids), True
         self.show("<b>Outputs</b>: the next run (F5) compares them with the outputs before converting.")
 
     def _on_run(self) -> None:
@@ -58,7 +57,7 @@ class OutputCheck(QObject):
             return
         b = self.before
         self.waiting = False
-        if not all(i in snap.net and snap.net.node(i).type == "Conv2D" for i in b.converted):
+        if not all(i in snap.net and snap.net.node(i).type == "Conv2D" for i in self.converted_ids):
             self.show("")  # undone before it ran: nothing to say
             return
         self.show(compare_html(b, snap.acts.get(b.output_id), snap.image))

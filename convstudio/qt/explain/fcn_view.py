@@ -13,7 +13,7 @@ from ...engine.explain import ScoreMaps, score_maps
 from ...engine.infer import infer
 from ...errors import ConvStudioError
 from ..messages import guarded
-from .controls import follow_shape, labelled, rich_label, row_of, scrolled
+from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled
 from .run_source import RunSnapshot, RunSource
 from .score_plots import BEST, COLORMAPS, ScoreBars, ScoreMapView, legend_html
 from .text import esc, paragraphs, plain, shape
@@ -111,11 +111,7 @@ class FcnView(QWidget):
         for w in (self.bars, maps_page, self.message):
             self.pictures.addWidget(w)
         self.words = rich_label("fcn-text")
-        text = QWidget()
-        text_col = QVBoxLayout(text)
-        text_col.setContentsMargins(4, 0, 4, 0)
-        text_col.addWidget(self.words)
-        text_col.addStretch(1)
+        text = column_of(self.words)
         self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
         self.split.addWidget(self.pictures)
         self.split.addWidget(scrolled(text, "fcn-text-scroll"))

@@ -24,7 +24,7 @@ from ...engine.explain import (
 from ...engine.explain.sharing import DENSE_LIMIT
 from ...errors import ConvStudioError
 from ..messages import guarded
-from .controls import follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
+from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
 from .host import net_of, pick_node
 from .matrix_canvas import MatrixCanvas, colour_keys
 from .sharing_legend import SharingLegend
@@ -125,12 +125,7 @@ class SharingView(QWidget):
         col = QVBoxLayout(self.picture)
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(picture, 1)
-        text = QWidget()
-        text_col = QVBoxLayout(text)
-        text_col.setContentsMargins(4, 0, 4, 0)
-        for w in (self.counts_label, self.check, self.note, self.explanation):
-            text_col.addWidget(w)
-        text_col.addStretch(1)
+        text = column_of(self.counts_label, self.check, self.note, self.explanation)
         self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
         self.split.addWidget(self.picture)
         self.split.addWidget(scrolled(text, "sharing-text-scroll"))

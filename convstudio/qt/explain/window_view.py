@@ -23,7 +23,7 @@ from ...engine.explain.window import SLIDING
 from ...errors import ConvStudioError
 from ..messages import guarded
 from . import window_text
-from .controls import follow_shape, labelled, rich_label, row_of, scrolled, spin
+from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
 from .host import net_of, pick_node
 from .text import esc, paragraphs, plain, shape, swatch
 from .window_canvas import WindowCanvas
@@ -88,12 +88,7 @@ class WindowView(QWidget):
         col.addWidget(self.canvas, 1)
         col.addLayout(row_of(self.back, self.play, self.forward, self.slider, self.where, stretch_at=3))
         col.addWidget(self.position_text)
-        text = QWidget()
-        text_col = QVBoxLayout(text)
-        text_col.setContentsMargins(4, 0, 4, 0)
-        text_col.addWidget(self.legend)
-        text_col.addWidget(self.explanation)
-        text_col.addStretch(1)
+        text = column_of(self.legend, self.explanation)
         self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
         self.split.addWidget(left)
         text_area = scrolled(text, "window-text-scroll")

@@ -43,7 +43,7 @@ def test_without_a_current_run_there_is_nothing_to_compare(qtbot):
 
 def test_compare_names_a_real_difference_and_a_changed_image():
     image = np.zeros((1, 4, 4), np.float32)
-    before = Before("fc", np.array([1.0, 2.0], np.float32), image, ("fc",))
+    before = Before("fc", np.array([1.0, 2.0], np.float32), image)
     assert "<b>different</b>" in compare_html(before, np.array([1.0, 2.5], np.float32), image)
     assert "the same up to float32 rounding" in compare_html(before, np.array([[[1.0]], [[2.0]]], np.float32), image)
     assert "input image changed" in compare_html(before, np.array([1.0, 2.0], np.float32), image + 1)
