@@ -14,6 +14,7 @@ import numpy as np
 
 from convstudio.kernels import conv
 from convstudio.kernels.args import check_cancel, pair, side_padding
+from convstudio.kernels.gather import gather
 from convstudio.kernels.transpose import scatter_full
 
 
@@ -35,27 +36,28 @@ def conv2d_weight_grad(x, g, kernel, stride=(1, 1), padding=((0, 0), (0, 0)), di
                        groups: int = 1, cancel: Callable[[], bool] | None = None) -> np.ndarray:
     """dL/dW (K, C/groups, kH, kW) = Σ over images and positions of g[k] · x-window[c].
 
-    The positions are g's (N, K, Ho, Wo); x is read through the forward's im2col tiles.
+    The positions are g's (N, K, Ho, Wo). Each tile of positions across the batch is gathered
+    channel-first, (C·kH·kW, positions), so one matrix product per tile does the whole sum.
     """
     (sh, sw), (dh, dw) = pair(stride, "stride"), pair(dilation, "dilation")
     (pt, _), (pl, _) = side_padding(padding)
     kh, kw = pair(kernel, "kernel")
-    x, g = np.ascontiguousarray(x), np.ascontiguousarray(g, dtype=x.dtype)
+    g = np.asarray(g, dtype=x.dtype)
     n, c, _, _ = x.shape
     k, ho, wo = g.shape[1:]
     cg, kg = c // groups, k // groups
-    grad = np.zeros((groups, kg, cg * kh * kw), dtype=np.float64 if x.dtype == np.float64 else np.float32)
-    geometry = (sh, sw, dh, dw, pt, pl)
+    grad = np.zeros((groups, kg, cg * kh * kw), dtype=x.dtype)
+    xt = x.transpose(1, 0, 2, 3)
     scratch = None
     for n0, n1, r0, r1, c0, c1 in conv._tiles(n, ho, wo, c * kh * kw * x.itemsize, k * c * kh * kw * x.itemsize):
         check_cancel(cancel, "conv2d backward")
-        size = (n1 - n0) * c * kh * kw * (r1 - r0) * (c1 - c0)
+        size = c * kh * kw * (n1 - n0) * (r1 - r0) * (c1 - c0)
         if scratch is None:
             scratch = np.empty(size, dtype=x.dtype)
-        cols = scratch[:size].reshape(n1 - n0, c, kh, kw, r1 - r0, c1 - c0)
-        conv._im2col(x[n0:n1], cols, r0, c0, geometry)
-        gt = conv._output_slice(g, n0, n1, r0, r1, c0, c1, groups)
-        flat = cols.reshape(n1 - n0, groups, cg * kh * kw, -1)
-        for i in range(n1 - n0):
-            grad += gt[i] @ flat[i].transpose(0, 2, 1)
-    return grad.reshape(k, cg, kh, kw).astype(x.dtype, copy=False)
+        cols = scratch[:size].reshape(c, kh, kw, n1 - n0, r1 - r0, c1 - c0)
+        for i in range(kh):
+            for j in range(kw):
+                gather(cols[:, i, j], xt[:, n0:n1], (r0 * sh + i * dh - pt, sh), (c0 * sw + j * dw - pl, sw))
+        gt = np.ascontiguousarray(g[n0:n1, :, r0:r1, c0:c1].transpose(1, 0, 2, 3)).reshape(groups, kg, -1)
+        grad += np.matmul(gt, cols.reshape(groups, cg * kh * kw, -1).transpose(0, 2, 1))
+    return grad.reshape(k, cg, kh, kw)
