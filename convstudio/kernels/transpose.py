@@ -52,10 +52,27 @@ def conv_transpose2d(
     wo = (w - 1) * sw - 2 * pw + dw * (kw - 1) + ow + 1
     if ho < 1 or wo < 1:
         raise ValueError(f"conv_transpose2d: output would be {ho}x{wo} for input {h}x{w}")
+    full = scatter_full(x, weight, (sh, sw, dh, dw), groups, (ph + ho, pw + wo), cancel)
+    out = full[:, :, ph:ph + ho, pw:pw + wo]
+    if bias is not None:
+        out += bias[:, None, None]
+    return np.ascontiguousarray(out)
+
+
+def scatter_full(x: np.ndarray, weight: np.ndarray, geometry, groups: int, least: tuple[int, int],
+                 cancel: Callable[[], bool] | None = None) -> np.ndarray:
+    """Every input position's weightᵀ·x added into an uncropped map (N, K, Hf, Wf).
+
+    full[:, :, y*sh + i*dh, x*sw + j*dw] receives tap (i, j) of input (y, x); it is at least
+    `least` tall and wide so a caller can crop any padding from it. This is both the
+    transposed convolution and, with a convolution's weight, that convolution's input gradient.
+    """
+    sh, sw, dh, dw = geometry
+    n, c, h, w = x.shape
+    _, kg, kh, kw = weight.shape
     cg, k = c // groups, kg * groups
-    # full[:, :, ph + y, pw + x] is output (y, x); rows/cols outside are trimmed padding.
-    full = np.zeros((n, k, max(ph + ho, (h - 1) * sh + dh * (kh - 1) + 1),
-                     max(pw + wo, (w - 1) * sw + dw * (kw - 1) + 1)), dtype=x.dtype)
+    full = np.zeros((n, k, max(least[0], (h - 1) * sh + dh * (kh - 1) + 1),
+                     max(least[1], (w - 1) * sw + dw * (kw - 1) + 1)), dtype=x.dtype)
     wt = weight.reshape(groups, cg, kg * kh * kw).transpose(0, 2, 1)  # BLAS reads it transposed
     rows = max(1, min(h, conv.TILE_BYTES // max(1, k * kh * kw * w * x.itemsize)))
     scratch = np.empty(k * kh * kw * rows * w, dtype=x.dtype)
@@ -66,11 +83,8 @@ def conv_transpose2d(
             rt = min(rows, h - r0)
             cols = scratch[: k * kh * kw * rt * w].reshape(groups, kg * kh * kw, rt * w)
             np.matmul(wt, xi[:, :, r0 * w:(r0 + rt) * w], out=cols)
-            _col2im(cols.reshape(k, kh, kw, rt, w), full[i], r0, (sh, sw, dh, dw))
-    out = full[:, :, ph:ph + ho, pw:pw + wo]
-    if bias is not None:
-        out += bias[:, None, None]
-    return np.ascontiguousarray(out)
+            _col2im(cols.reshape(k, kh, kw, rt, w), full[i], r0, geometry)
+    return full
 
 
 def _col2im(cols: np.ndarray, full: np.ndarray, r0: int, geometry) -> None:
