@@ -1,12 +1,13 @@
 """The built-in `shapes` dataset: circles, squares and triangles drawn procedurally, seeded.
 
-Each image is one shape at a random size, position and rotation, filled or outlined (stroke 1–4 px at
-64×64, scaled with the image), over a plain or gently graded background, with pixel noise. Colours are
-random with enough luma contrast to see the shape; a third of the images are dark strokes on white
-paper, a fifth light shapes on black, so shapes drawn in a paint program look like members of the
-classes. Shapes are drawn with signed distances in pixels, which anti-alias for free: coverage is
-clip(0.5 − distance, 0, 1). Squares and triangles vary a little in proportions (a hand-drawn square
-is rarely exact); triangles have angles between about 40° and 80°.
+Each image is one shape at a random size (radius 17–40 % of the shorter side), position (centre within
+15 % of the picture's), rotation and colours, filled or outlined (stroke 1–4 px at 64×64, scaled with the
+image), over a plain or gently graded background, with pixel noise. Colours keep a luma contrast of at
+least 0.4 between shape and background; 35 % of the images are dark strokes on white paper and 25 % light
+shapes on black, so a shape drawn in a paint program looks like a member of its class. Squares and
+triangles vary a little in proportions (a hand-drawn square is rarely exact); triangles have angles
+between about 40° and 80°. Shapes are drawn with signed distances in pixels, which anti-alias for free:
+coverage is clip(0.5 − distance, 0, 1).
 
 Everything is drawn from one NumPy generator seeded with `seed`, chunk by chunk, so the same seed,
 count and size give the same bytes.
@@ -20,8 +21,8 @@ from ..images import LUMA_WEIGHTS
 CLASSES = ("circle", "square", "triangle")
 DEFAULT_COUNT = 3000
 _CHUNK = 128  # images drawn at once: bounds the scratch arrays (about 2 MB each at 64×64)
-_MIN_CONTRAST = 0.3
-_SHIFT = 0.15  # largest offset of a shape's centre from the picture's, as a fraction of its height or width  # luma difference between shape and background
+_MIN_CONTRAST = 0.4  # luma difference between shape and background
+_SHIFT = 0.15  # largest offset of a shape's centre from the picture's, as a fraction of its height or width
 
 
 def generate(count: int, channels: int, height: int, width: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +67,7 @@ def _colours(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(shape colour, background colour) as (N, 3): paper-like, night-like or random with contrast."""
     style = rng.random(n)
     fg, bg = rng.random((n, 3)), rng.random((n, 3))
-    paper, night = style < 1 / 3, (style >= 1 / 3) & (style < 1 / 3 + 1 / 5)
+    paper, night = style < 0.35, (style >= 0.35) & (style < 0.6)
     bg[paper] = 1.0 - 0.2 * bg[paper]
     fg[paper] = 0.35 * fg[paper]
     bg[night] = 0.2 * bg[night]
