@@ -39,6 +39,7 @@ def load_dataset(source: str, shape: tuple[int, int, int] = (3, 64, 64), seed: i
                  normalize: images.Normalization = None) -> Dataset:
     """The dataset `source` ("shapes", "digits" or a folder of class subfolders) at C×H×W `shape`.
 
+    A folder called "shapes" or "digits" is reached with a path such as "./shapes".
     `count` limits the number of images (shapes: how many to draw, default 3,000; digits and folders: a
     seeded subset keeping the class proportions). `val_fraction` of each class goes to validation.
     `normalize` is applied after scaling to [0, 1], as `prepare_image` does ("imagenet" or (mean, std)).
@@ -152,8 +153,8 @@ def _normalize_text(normalize) -> str:
 
 
 def _accepted() -> str:
-    names = " or ".join(dataset_names())
-    return f"{names} or a folder with one subfolder of PNG/JPEG images per class"
+    built_in = "shapes, digits" if digits.available() else "shapes, digits (after pip install -e '.[datasets]')"
+    return f"{built_in} or a folder with one subfolder of PNG/JPEG images per class"
 
 
 # -- checks ----------------------------------------------------------------------------------------

@@ -183,6 +183,8 @@ def test_digits_without_scikit_learn_says_how_to_install(monkeypatch):
         load_dataset("digits")
     assert "pip install -e '.[datasets]'" in str(e.value) and "\n" not in str(e.value)
     assert dataset_names() == ["shapes"]
+    with pytest.raises(ConvStudioError, match=r"use shapes, digits \(after pip install -e '\.\[datasets\]'\) or a folder"):
+        load_dataset("nope")
 
 
 # -- folders ---------------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 """The built-in `shapes` dataset: circles, squares and triangles drawn procedurally, seeded.
 
-Each image is one shape at a random size (radius 17–40 % of the shorter side), position (centre within
-15 % of the picture's), rotation and colours, filled or outlined (stroke 1–4 px at 64×64, scaled with the
+Each image is one shape at a random size (radius 22–42 % of the shorter side), position (centre within
+10 % of the picture's), rotation and colours, filled or outlined (stroke 1–4 px at 64×64, scaled with the
 image), over a plain or gently graded background, with pixel noise. Colours keep a luma contrast of at
-least 0.4 between shape and background; 35 % of the images are dark strokes on white paper and 25 % light
+least 0.45 between shape and background; 35 % of the images are dark strokes on white paper and 25 % light
 shapes on black, so a shape drawn in a paint program looks like a member of its class. Squares and
 triangles vary a little in proportions (a hand-drawn square is rarely exact); triangles have angles
-between about 40° and 80°. Shapes are drawn with signed distances in pixels, which anti-alias for free:
+between about 45° and 75°. Shapes are drawn with signed distances in pixels, which anti-alias for free:
 coverage is clip(0.5 − distance, 0, 1).
 
 Everything is drawn from one NumPy generator seeded with `seed`, chunk by chunk, so the same seed,
@@ -21,8 +21,8 @@ from ..images import LUMA_WEIGHTS
 CLASSES = ("circle", "square", "triangle")
 DEFAULT_COUNT = 3000
 _CHUNK = 128  # images drawn at once: bounds the scratch arrays (about 2 MB each at 64×64)
-_MIN_CONTRAST = 0.4  # luma difference between shape and background
-_SHIFT = 0.15  # largest offset of a shape's centre from the picture's, as a fraction of its height or width
+_MIN_CONTRAST = 0.45  # luma difference between shape and background
+_SHIFT = 0.1  # largest offset of a shape's centre from the picture's, as a fraction of its height or width
 
 
 def generate(count: int, channels: int, height: int, width: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,15 +44,15 @@ def _draw_parameters(rng: np.random.Generator, classes: np.ndarray, height: int,
     """Every random choice per image, as arrays of length N (pixels for lengths)."""
     n = len(classes)
     side = min(height, width)
-    radius = side * rng.uniform(0.17, 0.4, n)
+    radius = side * rng.uniform(0.22, 0.42, n)
     stroke = np.maximum(1.0, side / 64 * rng.uniform(1.0, 4.0, n))
     outlined = rng.random(n) < 0.5
     reach = radius * 1.15 + stroke  # keep the whole shape, stroke included, in the picture
     cy = height / 2 + rng.uniform(-1, 1, n) * np.clip(height / 2 - reach, 0, _SHIFT * height)
     cx = width / 2 + rng.uniform(-1, 1, n) * np.clip(width / 2 - reach, 0, _SHIFT * width)
     angle = rng.uniform(0.0, 2 * np.pi, n)
-    aspect = rng.uniform(0.9, 1.1, n)
-    jitter = rng.uniform(-0.35, 0.35, (n, 3))  # triangle vertex angles, radians off 120° steps
+    aspect = rng.uniform(0.93, 1.07, n)
+    jitter = rng.uniform(-0.25, 0.25, (n, 3))  # triangle vertex angles, radians off 120° steps
     spread = rng.uniform(0.85, 1.1, (n, 3))  # triangle vertex distances, relative to radius
     fg, bg = _colours(rng, n)
     tilt = rng.uniform(-0.15, 0.15, (n, 3)) * (rng.random((n, 1)) < 0.5)  # a graded background, half the time
