@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers.arithmetic import same_pad
-from .onnx_import import Converter, Op, f32
+from .onnx_convert import Converter, Op, f32
 
 
 # -- convolutions ------------------------------------------------------------------------------
