@@ -48,7 +48,7 @@ def run(args) -> int:
     x = _image(args, net)
     acts = run_network(net, x, weights)
     _write_activations(out / "activations.npz", acts)
-    chosen = args.layer or [n.id for n in net if n.type in ("Conv2D", "ConvTranspose2D")]
+    chosen = args.layer or [n.id for n in net if n.decl.family == "Convolution"]
     drawn = [nid for nid in chosen if acts[nid].ndim == 4]
     for nid in drawn:
         _write(out / f"{nid}.png", lambda path, nid=nid: save_png(path, tile(acts[nid][0])))
@@ -89,7 +89,7 @@ def _weights(args, net, report):
 
 
 def _image(args, net) -> np.ndarray:
-    inputs = [n for n in net if n.type == "Input"]
+    inputs = [n for n in net if n.decl.is_input]
     if len(inputs) != 1:
         raise ConvStudioError(f"run needs a network with one Input layer, {net.name} has {len(inputs)}")
     p = inputs[0].params

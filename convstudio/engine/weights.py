@@ -34,7 +34,7 @@ def expected_shapes(net: Network, report: Report | None = None) -> dict[str, dic
     out = {}
     for node in net:
         rep = report.nodes[node.id]
-        if rep.ok and node.type != "Input":
+        if rep.ok and not node.decl.is_input:
             shapes = layers.get(node.type).weight_shapes(node.params, rep.input_shapes)
             if shapes:
                 out[node.id] = shapes

@@ -116,6 +116,21 @@ class Conv2D(LayerType):
     summary = "Slides K filters, each as deep as its input, over the image; one output channel per filter."
     params = (FILTERS, KERNEL, STRIDE, PADDING, DILATION, GROUPS, BIAS)
     trainable = ("weight", "bias")
+    id_prefix, sliding, has_filters = "conv", "sum", True
+    examples = ({"filters": 8, "kernel_size": 3, "stride": 2, "padding": "same"},
+                {"filters": 8, "kernel_size": 3, "padding": 2, "dilation": 2, "groups": 8},
+                {"filters": 12, "kernel_size": [1, 3], "padding": [0, 1], "groups": 4, "bias": False})
+
+    def resolved(self, p, inputs):
+        return {**p, "padding": conv_pads(p, inputs[0][1:])}
+
+    def count_lines(self, p, inputs, out):
+        c, g, (kh, kw), k = inputs[0][0], p["groups"], p["kernel_size"], p["filters"]
+        bias = f" + {k}" if p["bias"] else ""
+        lines = [f"{k} filters × {c // g}×{kh}×{kw}{bias} = {self.param_count(p, inputs):,}"]
+        if out is not None:
+            lines.append(f"each filter is reused at all {out[1] * out[2]:,} output positions (parameter sharing)")
+        return lines
 
     def key_params(self, p) -> str:
         pad = p["padding"]
@@ -173,6 +188,14 @@ class ConvTranspose2D(LayerType):
         DILATION, GROUPS, BIAS,
     )
     trainable = ("weight", "bias")
+    id_prefix, transposed = "deconv", True
+    examples = ({"filters": 6, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1, "groups": 2},
+                {"filters": 4, "kernel_size": [2, 3], "dilation": 2, "bias": False})
+
+    def count_lines(self, p, inputs, out):
+        c, g, (kh, kw), k = inputs[0][0], p["groups"], p["kernel_size"], p["filters"]
+        bias = f" + {k}" if p["bias"] else ""
+        return [f"{c} × {k // g}×{kh}×{kw}{bias} = {self.param_count(p, inputs):,}"]
 
     def key_params(self, p) -> str:
         pad = p["padding"]

@@ -17,6 +17,11 @@ class BatchNorm2D(LayerType):
     params = (Param("eps", "float", 1e-5, "Small number added to the variance to avoid dividing by zero.",
                     minimum=1e-12, maximum=1, exclusive_maximum=True),)
     trainable = ("weight", "bias")
+    id_prefix, card_hint = "bn", "per channel"
+    examples = ({"eps": 1e-3},)
+
+    def count_lines(self, p, inputs, out):
+        return [f"2 × {inputs[0][0]} = {self.param_count(p, inputs):,}  (scale and shift per channel)"]
 
     def output_shape(self, p, inputs):
         return require_image(inputs)

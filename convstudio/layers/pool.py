@@ -30,6 +30,9 @@ class _Pool(LayerType):
     family = "Pooling"
     params = POOL_PARAMS
 
+    def resolved(self, p, inputs):
+        return {**_resolved(p), "dilation": [1, 1], "padding": _pads(p)}
+
     def key_params(self, p) -> str:
         q = _resolved(p)
 
@@ -64,6 +67,8 @@ class _Pool(LayerType):
 class MaxPool2D(_Pool):
     name = "MaxPool2D"
     summary = "Keeps the largest value of each F×F window, channel by channel."
+    id_prefix, sliding = "pool", "max"
+    examples = ({"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1})
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.max_pool2d(xs[0], *self._args(p))
@@ -73,6 +78,8 @@ class MaxPool2D(_Pool):
 class AvgPool2D(_Pool):
     name = "AvgPool2D"
     summary = "Averages each F×F window, channel by channel (padding counts as zeros)."
+    id_prefix, sliding = "avgpool", "mean"
+    examples = ({"kernel_size": 3, "stride": 1, "padding": 1}, {"kernel_size": [2, 3], "stride": [2, 1]})
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.avg_pool2d(xs[0], *self._args(p))
@@ -83,6 +90,7 @@ class GlobalAvgPool2D(LayerType):
     name = "GlobalAvgPool2D"
     family = "Pooling"
     summary = "Averages each channel over the whole image: C×H×W becomes C×1×1."
+    id_prefix, card_hint = "gap", "mean over H×W"
 
     def output_shape(self, p, inputs):
         c, h, w = require_image(inputs)

@@ -14,6 +14,7 @@ class Flatten(LayerType):
     name = "Flatten"
     family = "Reshape"
     summary = "Unrolls C×H×W into one vector of C·H·W values (channel by channel, row by row)."
+    card_hint, flattens = "C·H·W → one vector", True
 
     def output_shape(self, p, inputs):
         return (math.prod(inputs[0]),)
@@ -32,6 +33,8 @@ class Upsample2D(LayerType):
     summary = "Repeats each pixel to enlarge the image (nearest neighbour)."
     params = (Param("scale_factor", "pair", 2, "How many times taller and wider the output is.",
                     letter="S", minimum=1, maximum=64),)
+    id_prefix = "up"
+    examples = ({"scale_factor": [2, 3]},)
 
     def key_params(self, p):
         s = p["scale_factor"]
@@ -55,6 +58,8 @@ class ZeroPad2D(LayerType):
     summary = "Adds rows and columns of zeros around the image."
     params = (Param("padding", "pad4", 1, "Zeros added: one number, [height, width] or [top, bottom, left, right].",
                     letter="P", minimum=0, maximum=4096),)
+    id_prefix = "pad"
+    examples = ({"padding": [1, 0, 2, 3]},)
 
     def key_params(self, p):
         t, b, l, r = p["padding"]

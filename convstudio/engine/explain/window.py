@@ -13,10 +13,9 @@ from ... import layers
 from ...errors import ConvStudioError
 from ...graph import Network, coerce_params
 from ...layers import arithmetic as ar
-from ...layers.conv import conv_pads
 from ..infer import Report, infer
 
-SLIDING = ("Conv2D", "MaxPool2D", "AvgPool2D")
+SLIDING = tuple(n for n in layers.names() if layers.get(n).sliding)  # Conv2D, MaxPool2D, AvgPool2D
 AXES = ("height", "width")
 UNITS = ("row", "column")
 EXTENT = ("tall", "wide")
@@ -109,7 +108,7 @@ def describe_window(layer_type: str, params: dict, input_shape: tuple[int, int, 
     except layers.ShapeError as e:
         problem = str(e)
     axes = tuple(_axis(a, *spec) for a, spec in enumerate(_axis_specs(decl, params, (c, h, w))))
-    pad_value = "−∞" if layer_type == "MaxPool2D" else "0"
+    pad_value = "−∞" if decl.sliding == "max" else "0"
     return SlidingWindow(layer_type, c, axes[0], axes[1], pad_value, problem)
 
 
@@ -125,13 +124,8 @@ def node_window(net: Network, node_id: str, report: Report | None = None) -> Sli
 def _axis_specs(decl, params, shape):
     """(size, k, s, d, (before, after)) per axis, read from the declaration."""
     c, h, w = shape
-    if decl.name == "Conv2D":
-        pads = conv_pads(params, (h, w))
-        return [((h, w)[a], params["kernel_size"][a], params["stride"][a], params["dilation"][a], pads[a])
-                for a in (0, 1)]
-    windows = decl.window(params, [shape])
-    return [((h, w)[a], params["kernel_size"][a], windows[a].stride, 1, (windows[a].pad, windows[a].pad))
-            for a in (0, 1)]
+    q = decl.resolved(params, [shape])
+    return [((h, w)[a], q["kernel_size"][a], q["stride"][a], q["dilation"][a], q["padding"][a]) for a in (0, 1)]
 
 
 def _axis(a: int, size: int, k: int, s: int, d: int, pad: tuple[int, int]) -> AxisSlide:

@@ -144,7 +144,7 @@ class FcnView(QWidget):
             return self._say("The last run has no output to show.")
         act = snap.acts[node]
         try:
-            maps = score_maps(act, probabilities=snap.net.node(node).type == "Softmax")
+            maps = score_maps(act, probabilities=snap.net.node(node).decl.probabilities)
         except ConvStudioError as exc:
             return self._say(f"<b>{esc(node)}</b>: {esc(exc)}. Class scores need a K×h×w or K-value output.")
         self.maps, self.labels, self.image = maps, class_labels(snap.net, maps.classes), snap.image

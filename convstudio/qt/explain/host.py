@@ -5,7 +5,20 @@ The views only read `net`, `report` and the `changed` signal and push commands t
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from ...graph import Network
+from ...layers import LayerType
+
+Wanted = Callable[[LayerType], bool]
+
+
+def has_filters(decl: LayerType) -> bool:
+    return decl.has_filters
+
+
+def slides(decl: LayerType) -> bool:
+    return bool(decl.sliding)
 
 
 def document_of(window):
@@ -20,11 +33,11 @@ def net_of(doc) -> Network:
 
 
 
-def pick_node(selection: list[str], current: str | None, net: Network, types: tuple[str, ...]) -> str | None:
-    """The layer a view explains: the first selected layer of `types`, else the one shown, else the first."""
+def pick_node(selection: list[str], current: str | None, net: Network, wanted: Wanted) -> str | None:
+    """The layer a view explains: the first selected layer it is `wanted` for, else the one shown, else the first."""
     for nid in selection:
-        if nid in net and net.node(nid).type in types:
+        if nid in net and wanted(net.node(nid).decl):
             return nid
-    if current is not None and current in net and net.node(current).type in types:
+    if current is not None and current in net and wanted(net.node(current).decl):
         return current
-    return next((n.id for n in net if n.type in types), None)
+    return next((n.id for n in net if wanted(n.decl)), None)

@@ -40,7 +40,7 @@ class RunSnapshot:
 
 
 def first_input(net: Network) -> str | None:
-    return next((n.id for n in net if n.type == "Input"), None)
+    return next((n.id for n in net if n.decl.is_input), None)
 
 
 class RunSource(QObject):

@@ -25,7 +25,7 @@ from ...engine.explain.sharing import DENSE_LIMIT
 from ...errors import ConvStudioError
 from ..messages import guarded
 from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
-from .host import net_of, pick_node
+from .host import has_filters, net_of, pick_node
 from .matrix_canvas import MatrixCanvas, colour_keys
 from .sharing_legend import SharingLegend
 from .text import count, esc, paragraphs, plain
@@ -146,7 +146,7 @@ class SharingView(QWidget):
 
     # -- what to show -------------------------------------------------------------------------------------
     def show_selection(self, ids: list[str]) -> None:
-        node = pick_node(list(ids), self.node_id, net_of(self.doc), ("Conv2D",))
+        node = pick_node(list(ids), self.node_id, net_of(self.doc), has_filters)
         if node != self.node_id or self.counts is None:
             self.node_id = node
             if self.mode.currentIndex() == LAYER:
@@ -166,7 +166,7 @@ class SharingView(QWidget):
     def _on_doc_changed(self, change) -> None:
         if (change.structural or change.reset) and self.mode.currentIndex() == LAYER:
             self.node_id = pick_node([], self.node_id if self.node_id in net_of(self.doc) else None,
-                                     net_of(self.doc), ("Conv2D",))
+                                     net_of(self.doc), has_filters)
             self.refresh()
 
     def _config(self) -> tuple[ConvConfig | None, str]:

@@ -1,6 +1,7 @@
 """The plain-language text beside the sliding-window picture, written with the layer's own numbers."""
 from __future__ import annotations
 
+from ... import layers
 from ...engine.explain import AxisSlide, SlidingWindow
 from .text import bullet_list, esc, paragraphs
 
@@ -31,7 +32,7 @@ def letters(sw: SlidingWindow) -> str:
          f"{'no border is added' if not any(r.pad + c.pad) else f'a border of gray cells holding {pad_here} is added'}"
          f"{'' if not any(r.pad + c.pad) else ', so the window can also centre on edge pixels'}."),
     ]
-    if sw.layer_type == "Conv2D":
+    if "dilation" in {p.name for p in layers.get(sw.layer_type).params}:
         if max(r.dilation, c.dilation) > 1:
             items.append(f"<b>D = {d}</b> (dilation): {r.dilation - 1} empty cell(s) between taps, so the "
                          f"{r.kernel}×{c.kernel} kernel spans k̂ = {r.effective}×{c.effective} (dashed frame) "
@@ -56,10 +57,11 @@ def formulas(sw: SlidingWindow) -> str:
 
 def what_happens(sw: SlidingWindow, channels_note: bool = True) -> str:
     k = sw.rows.kernel * sw.cols.kernel
-    if sw.layer_type == "MaxPool2D":
+    reduce = layers.get(sw.layer_type).sliding
+    if reduce == "max":
         text = (f"Each output value is the <b>largest</b> of the {k} values under the window, channel by channel. "
                 "Padding holds −∞, so it never wins.")
-    elif sw.layer_type == "AvgPool2D":
+    elif reduce == "mean":
         text = (f"Each output value is the <b>average</b> of the {k} values under the window, channel by "
                 "channel; padding counts as 0.")
     else:

@@ -248,7 +248,7 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         results = self.controller.results
         values = results.activations.get(nid) if results else None
         shape = fmt_shape(values.shape if values is not None else self.controller.doc.report.nodes[nid].shape)
-        what = ("the image as the network receives it" if node.type == "Input" else
+        what = ("the image as the network receives it" if node.decl.is_input else
                 "one value per unit" if values is not None and is_flat(values) else
                 "one map per output channel")
         self.header.setText(f"<b>{nid}</b> · {node.type} · output {shape} — {what}")

@@ -207,7 +207,7 @@ class RunController(QObject):
     def apply_preset(self, node_id: str, name: str) -> None:
         """Give a Conv2D layer a hand-made filter (engine.presets); ConvStudioError if it cannot take it."""
         node = self.doc.net.node(node_id)
-        if node.type != "Conv2D":
+        if not node.decl.has_filters:
             raise ConvStudioError(f"filter presets apply to Conv2D layers; {node_id} is a {node.type}")
         shapes = expected_shapes(self.doc.net, self.doc.report).get(node_id)
         if shapes is None:
@@ -315,7 +315,7 @@ class RunController(QObject):
         self.images_changed.emit()
 
     def _default_source(self) -> str:
-        first = next((n for n in self.doc.net if n.type == "Input"), None)
+        first = next((n for n in self.doc.net if n.decl.is_input), None)
         return GRAY_SAMPLE if first is not None and first.params["channels"] == 1 else DEFAULT_SAMPLE
 
     def _check_auto_run_size(self) -> bool:
