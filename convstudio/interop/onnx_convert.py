@@ -1,6 +1,6 @@
 """The machinery that turns ONNX nodes into layers: `Op` (one node) and `Converter` (one model).
 
-The converters of single operations (onnx_ops) work through a Converter: they read
+The converters of single operations (interop/families/) work through a Converter: they read
 constants and input shapes from it and add layers to it, checked one by one so a
 problem names the ONNX node.
 """
@@ -17,10 +17,9 @@ from ..engine.weights import WeightSet, check_weights
 from ..errors import ConvStudioError, GraphError
 from ..graph import Network, Node, coerce_params, id_prefix, layered_positions
 from ..layers import Shape, ShapeError, fmt_shape
-from ..layers.conv import conv_pads
+from ..layers.arithmetic import same_pad
 from .names import layer_id
 from .onnx_support import HINTS_KEY
-from .prepare import pool_stride
 
 ANONYMOUS_GRAPHS = {"", "main_graph", "torch_jit", "torch-jit-export"}
 FLOAT_TYPES = {1, 10, 11, 16}  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
@@ -262,18 +261,9 @@ class Converter:
             spelled = coerce_params(type_name, hint.get("params"), node_id=nid)
         except (GraphError, TypeError, AttributeError):
             return params
-        same = _meaning(type_name, spelled, shapes) == _meaning(type_name, params, shapes)
+        decl = layers.get(type_name)
+        same = decl.resolved(spelled, shapes) == decl.resolved(params, shapes)
         return spelled if same else params
-
-
-def _meaning(type_name: str, params: dict, shapes: list[Shape]) -> dict:
-    """Parameters with every implicit choice resolved, for comparing two spellings."""
-    p = dict(params)
-    if type_name == "Conv2D":
-        p["padding"] = conv_pads(p, shapes[0][1:])
-    if type_name in ("MaxPool2D", "AvgPool2D"):
-        p["stride"] = pool_stride(p)
-    return p
 
 
 def _attr(onnx, a):
@@ -288,3 +278,40 @@ def _attr(onnx, a):
 def f32(value: float) -> float:
     """A float32 number as the shortest decimal that is the same float32 (0.3, not 0.30000001192)."""
     return float(str(np.float32(value)))
+
+
+# -- attribute helpers shared by the converters ---------------------------------------------------
+def require_2d(op: Op, spatial: int) -> None:
+    if spatial != 2:
+        raise op.fail(f"works on {spatial}-D data; ConvStudio's layers are 2-D (images)")
+
+
+def pair_attr(op: Op, name: str) -> list[int]:
+    value = list(op.attrs.get(name, [1, 1]))
+    if len(value) != 2:
+        raise op.fail(f"has {len(value)} {name}; 2-D layers need 2")
+    return value
+
+
+def onnx_pads(op: Op, size, kernel, stride, dil) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((top, bottom), (left, right)) from pads or auto_pad."""
+    mode = op.attrs.get("auto_pad", "NOTSET")
+    if mode in ("SAME_UPPER", "SAME_LOWER"):
+        sides = [same_pad(size[a], kernel[a], stride[a], dil[a]) for a in (0, 1)]
+        return tuple(s if mode == "SAME_UPPER" else s[::-1] for s in sides)
+    if mode == "VALID":
+        return (0, 0), (0, 0)
+    t, left, b, r = op.attrs.get("pads", [0, 0, 0, 0])
+    return (t, b), (left, r)
+
+
+def weights_of(weight, bias) -> dict:
+    return {"weight": weight} if bias is None else {"weight": weight, "bias": bias}
+
+
+def pointwise(type_name: str, **params_from_attrs):
+    """A converter for an operation that is one layer with parameters read from attributes."""
+    def convert(c: Converter, op: Op) -> None:
+        params = {k: op.attrs.get(a, d) for k, (a, d) in params_from_attrs.items()}
+        c.output(op, c.add(op, type_name, params, [c.source(op, 0)]))
+    return convert

@@ -1,7 +1,7 @@
 """ONNX models made of convolutional building blocks, turned into a network and weights.
 
-Every ONNX node becomes the ConvStudio layer with the same meaning (onnx_ops has one
-converter per operation), checked layer by layer so a problem names the ONNX node.
+Every ONNX node becomes the ConvStudio layer with the same meaning (interop/families/
+has one converter per operation), checked layer by layer so a problem names the ONNX node.
 Layer ids come from the node names (made valid and unique); positions come from the
 layered layout. Files written by ConvStudio's own export carry their layers'
 parameter spellings ("same", an empty pool stride) in the metadata; they are used
@@ -18,8 +18,8 @@ from ..errors import ConvStudioError, FormatError
 from ..graph import Network
 from ..io.atomic import write_atomic
 from ..io.network_json import dumps
+from . import families, registry  # noqa: F401  (families registers each ONNX operation's converter)
 from .onnx_convert import Converter, first_line
-from .onnx_ops import OPS
 from .onnx_support import require_onnx
 
 
@@ -27,7 +27,7 @@ def import_onnx(path: str | os.PathLike) -> tuple[Network, WeightSet]:
     """The network and weights an ONNX file describes; ConvStudioError names what cannot be converted."""
     onnx = require_onnx("import")
     model = read_model(onnx, path)
-    return Converter(onnx, model, Path(path).stem, OPS).convert()
+    return Converter(onnx, model, Path(path).stem, registry.onnx_importers()).convert()
 
 
 def convert_onnx_file(onnx_path: str | os.PathLike, json_path: str | os.PathLike) -> Network:

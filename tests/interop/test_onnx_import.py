@@ -49,8 +49,8 @@ def test_round_trip_without_spelling_hints_keeps_the_meaning(tmp_path):
     onnx.save(model, tmp_path / "plain.onnx")
     back, back_weights = import_onnx(tmp_path / "plain.onnx")
     params = {n.id: n.params for n in back}
-    assert params["conv_same"]["padding"] == "same"  # asymmetric pads that match "same" read as "same"
-    assert params["max"]["stride"] == [2, 2]  # the empty stride comes back explicit
+    assert params["conv1"]["padding"] == "same"  # asymmetric pads that match "same" read as "same"
+    assert params["pool1"]["stride"] == [2, 2]  # the empty stride comes back explicit
     assert [(n.id, n.type, n.inputs) for n in back] == [(n.id, n.type, n.inputs) for n in net]
     x = sample_input(net)
     for k, v in outputs(net, run(net, x, weights)).items():
@@ -65,7 +65,7 @@ def test_hints_that_disagree_with_the_nodes_are_ignored(tmp_path):
     prop.value = prop.value.replace('"padding":"same"', '"padding":[5,5]')
     onnx.save(model, tmp_path / "m.onnx")
     back, _ = import_onnx(tmp_path / "m.onnx")
-    assert back.node("conv_same").params["padding"] == "same"
+    assert back.node("conv1").params["padding"] == "same"
 
 
 def test_convert_writes_json_and_weights(tmp_path):
