@@ -209,11 +209,16 @@ def torch_counts(net: Network, input_shape=None):
                                       p["groups"], p["bias"], p["dilation"])
         if t in ("MaxPool2D", "AvgPool2D"):
             cls = nn.MaxPool2d if t == "MaxPool2D" else nn.AvgPool2d
-            return cls(p["kernel_size"], p["stride"] or p["kernel_size"], p["padding"])
+            extra = {} if t == "MaxPool2D" else {"count_include_pad": p["count_include_pad"]}
+            return cls(p["kernel_size"], p["stride"] or p["kernel_size"], p["padding"], **extra)
         if t == "Dense":
             return nn.Linear(ins[0][0], p["units"], p["bias"])
         if t == "BatchNorm2D":
             return nn.BatchNorm2d(c, p["eps"])
+        if t == "LocalResponseNorm":
+            return nn.LocalResponseNorm(p["size"], p["alpha"], p["beta"], p["k"])
+        if t == "ChannelShuffle":
+            return nn.ChannelShuffle(p["groups"])
         if t == "ZeroPad2D":
             top, bottom, left, right = p["padding"]
             return nn.ZeroPad2d((left, right, top, bottom))

@@ -140,6 +140,18 @@ class Converter:
         self._append(nid, "Input", {"channels": c, "height": h, "width": w}, [], (c, h, w))
         self.producer[value.name] = nid
 
+    def op_at(self, index: int) -> Op:
+        """The graph's node `index` as an Op, for converters that take several nodes as one layer."""
+        return self._op(self.graph.node[index], index)
+
+    def layer(self, nid: str) -> Node:
+        return next(n for n in self.nodes if n.id == nid)
+
+    def only_user(self, tensor: str) -> int | None:
+        """The index of the one node that reads `tensor`, None when several (or the model's output) do."""
+        users = self.users.get(tensor, [])
+        return users[0] if len(users) == 1 and users[0] >= 0 else None
+
     def _op(self, proto, index: int) -> Op:
         label = proto.name or (proto.output[0] if proto.output else f"#{index}")
         return Op(proto, label, {a.name: _attr(self.onnx, a) for a in proto.attribute})
@@ -183,8 +195,11 @@ class Converter:
             self.constants[op.proto.output[0]] = shape[op.attrs.get("start", 0):op.attrs.get("end")]
             return
         feeds = {n: self.constants[n] for n in op.inputs if n}
-        try:
-            values = ReferenceEvaluator(op.proto).run(None, feeds)
+        h = self.onnx.helper
+        graph = h.make_graph([op.proto], "constant", [h.make_empty_tensor_value_info(n) for n in feeds],
+                             [h.make_empty_tensor_value_info(n) for n in op.proto.output if n])
+        try:  # evaluated at the model's opset: Unsqueeze took its axes as an attribute before opset 13
+            values = ReferenceEvaluator(graph, opsets={"": self.opset}).run(None, feeds)
         except Exception as e:  # noqa: BLE001 - the evaluator raises whatever the operation's code raises
             raise op.fail(f"cannot work out its constant value ({first_line(e)})") from None
         for name, value in zip(op.proto.output, values):

@@ -66,8 +66,11 @@ class _Builder:
         arr = self.weights[node.id][name] if array is None else array
         return self.tensor(f"{node.id}/{name}", np.asarray(arr, np.float32))
 
-    def emit(self, node: Node, op: str, inputs: list[str], **attrs) -> None:
-        self.nodes.append(self.h.make_node(op, inputs, [node.id], name=node.id, **attrs))
+    def emit(self, node: Node, op: str, inputs: list[str], step: str = "", **attrs) -> str:
+        """Add an ONNX node for `node`; a layer made of several names the earlier ones "<id>/<step>"."""
+        name = f"{node.id}/{step}" if step else node.id
+        self.nodes.append(self.h.make_node(op, inputs, [name], name=name, **attrs))
+        return name
 
     def layer(self, node: Node) -> None:
         emit = registry.onnx_export_of(node.type)

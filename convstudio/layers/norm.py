@@ -1,4 +1,4 @@
-"""BatchNorm2D in inference mode (running statistics)."""
+"""Normalisation: BatchNorm2D in inference mode (running statistics) and LocalResponseNorm."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,3 +37,29 @@ class BatchNorm2D(LayerType):
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.batch_norm2d(xs[0], w["weight"], w["bias"], w["running_mean"], w["running_var"], p["eps"])
+
+
+@register
+class LocalResponseNorm(LayerType):
+    name = "LocalResponseNorm"
+    family = "Normalization"
+    summary = ("Divides each value by the energy of its neighbouring channels at the same pixel "
+               "(AlexNet, ZFNet, GoogLeNet): x / (k + α/n · Σ x²)^β.")
+    params = (
+        Param("size", "int", 5, "Number n of neighbouring channels summed, this one included.", letter="n",
+              minimum=1, maximum=4096),
+        Param("alpha", "float", 1e-4, "Scale α of the sum of squares.", letter="α", minimum=0, maximum=1e6),
+        Param("beta", "float", 0.75, "Exponent β of the divisor.", letter="β", minimum=0, maximum=1e6),
+        Param("k", "float", 1.0, "Constant k added before the exponent.", letter="k", minimum=0, maximum=1e6),
+    )
+    id_prefix, card_hint = "lrn", "across channels"
+    examples = ({"size": 5, "alpha": 1e-3, "beta": 0.75, "k": 2.0}, {"size": 3, "alpha": 0.5, "beta": 1.5})
+
+    def key_params(self, p):
+        return f"n{p['size']}"
+
+    def output_shape(self, p, inputs):
+        return require_image(inputs)
+
+    def forward(self, p, xs, w, cancel=None):
+        return kernels.local_response_norm(xs[0], p["size"], p["alpha"], p["beta"], p["k"])

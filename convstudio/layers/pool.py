@@ -78,11 +78,14 @@ class MaxPool2D(_Pool):
 class AvgPool2D(_Pool):
     name = "AvgPool2D"
     summary = "Averages each F×F window, channel by channel (padding counts as zeros)."
+    params = POOL_PARAMS + (Param("count_include_pad", "bool", True,
+                                  "Count the padded zeros in the average (off: average the image pixels only)."),)
     id_prefix, sliding = "avgpool", "mean"
-    examples = ({"kernel_size": 3, "stride": 1, "padding": 1}, {"kernel_size": [2, 3], "stride": [2, 1]})
+    examples = ({"kernel_size": 3, "stride": 1, "padding": 1}, {"kernel_size": [2, 3], "stride": [2, 1]},
+                {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False})
 
     def forward(self, p, xs, w, cancel=None):
-        return kernels.avg_pool2d(xs[0], *self._args(p))
+        return kernels.avg_pool2d(xs[0], *self._args(p), count_include_pad=p["count_include_pad"])
 
 
 @register

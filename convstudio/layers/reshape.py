@@ -1,10 +1,10 @@
-"""Layers that change the layout without weights: Flatten, Upsample2D, ZeroPad2D."""
+"""Layers that change the layout without weights: Flatten, Upsample2D, ZeroPad2D, ChannelShuffle."""
 from __future__ import annotations
 
 import math
 
 from .. import kernels
-from .base import GLOBAL, LayerType, Window, require_image
+from .base import GLOBAL, LayerType, ShapeError, Window, require_image
 from .params import Param
 from .registry import register
 
@@ -77,3 +77,27 @@ class ZeroPad2D(LayerType):
     def forward(self, p, xs, w, cancel=None):
         t, b, l, r = p["padding"]
         return kernels.zero_pad2d(xs[0], ((t, b), (l, r)))
+
+
+@register
+class ChannelShuffle(LayerType):
+    name = "ChannelShuffle"
+    family = "Reshape"
+    summary = ("Interleaves the channels of G groups so the next grouped convolution mixes them "
+               "(ShuffleNet).")
+    params = (Param("groups", "int", 2, "Number of groups G whose channels are interleaved.", letter="G",
+                    minimum=1, maximum=65536),)
+    id_prefix = "shuffle"
+    examples = ({"groups": 4},)
+
+    def key_params(self, p):
+        return f"G{p['groups']}"
+
+    def output_shape(self, p, inputs):
+        c, h, w = require_image(inputs)
+        if c % p["groups"]:
+            raise ShapeError(f"groups {p['groups']} does not divide the {c} input channels")
+        return (c, h, w)
+
+    def forward(self, p, xs, w, cancel=None):
+        return kernels.channel_shuffle(xs[0], p["groups"])

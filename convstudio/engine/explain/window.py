@@ -50,6 +50,7 @@ class SlidingWindow:
     cols: AxisSlide
     pad_value: str  # what padding cells hold: "0", or "−∞" for max pooling
     problem: str | None = None  # why the window does not fit, in the layer's own words
+    counts_padding: bool = True  # False: an average leaves padded cells out of its divisor
 
     @property
     def padded_shape(self) -> tuple[int, int]:
@@ -109,7 +110,8 @@ def describe_window(layer_type: str, params: dict, input_shape: tuple[int, int, 
         problem = str(e)
     axes = tuple(_axis(a, *spec) for a, spec in enumerate(_axis_specs(decl, params, (c, h, w))))
     pad_value = "−∞" if decl.sliding == "max" else "0"
-    return SlidingWindow(layer_type, c, axes[0], axes[1], pad_value, problem)
+    counts_padding = params.get("count_include_pad", True)
+    return SlidingWindow(layer_type, c, axes[0], axes[1], pad_value, problem, counts_padding)
 
 
 def node_window(net: Network, node_id: str, report: Report | None = None) -> SlidingWindow:

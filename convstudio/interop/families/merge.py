@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..onnx_convert import Converter, Op
 from ..registry import onnx_export, onnx_import, torch_forward, torch_module
+from .norm import fold_per_channel
 
 
 def _inline(p, *_) -> None:
@@ -26,6 +27,8 @@ def add_node(b, node, p, ins) -> None:
 
 @onnx_import("Add", "Sum", makes=("Add",))
 def add(c: Converter, op: Op) -> None:
+    if fold_per_channel(c, op, multiply=False):
+        return
     for name in op.inputs:
         if name in c.constants:
             raise op.fail(f"adds the constant '{name}'; ConvStudio's Add joins the outputs of layers")

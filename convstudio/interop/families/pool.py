@@ -9,15 +9,17 @@ from ..torch_text import kwargs, one
 def _torch_pool(kind: str):
     def build(p, ins, node, report) -> str:
         q = node.decl.resolved(p, ins)
-        extra = kwargs([("padding", one(p["padding"]), "0")])
+        extra = kwargs([("padding", one(p["padding"]), "0"),
+                        ("count_include_pad", p.get("count_include_pad", True), True)])
         return f"nn.{kind}(kernel_size={one(p['kernel_size'])}, stride={one(q['stride'])}{extra})"
     return build
 
 
-def _onnx_pool(op: str, **extra):
+def _onnx_pool(op: str):
     def emit(b, node, p, ins) -> None:
         q = node.decl.resolved(p, _inputs_of(b, node))
         ph, pw = p["padding"]
+        extra = {"count_include_pad": int(p["count_include_pad"])} if "count_include_pad" in p else {}
         b.emit(node, op, ins, kernel_shape=p["kernel_size"], strides=q["stride"], pads=[ph, pw, ph, pw], **extra)
     return emit
 
@@ -36,15 +38,18 @@ def _import_pool(type_name: str):
             raise op.fail("uses dilated pooling, which ConvStudio does not have")
         size = c.shape_of(x)[1:]
         (t, b), (left, r) = onnx_pads(op, size, kernel, stride, [1, 1])
+        if (t, left) != (b, r) and type_name == "MaxPool2D" and _nonnegative(c, x):
+            # zeros are never larger than the image's values here, so they pad exactly like −∞
+            x = c.add(op, "ZeroPad2D", {"padding": [t, b, left, r]}, [x], suffix="_pad")
+            size, t, b, left, r = c.shape_of(x)[1:], 0, 0, 0, 0
         if (t, left) != (b, r):
             raise op.fail(f"pads {[t, left, b, r]} differ between the two sides; pooling pads both equally")
         if op.attrs.get("ceil_mode", 0) and any((size[a] + 2 * (t, left)[a] - kernel[a]) % stride[a]
                                                 for a in (0, 1)):
             raise op.fail("rounds the output size up (ceil_mode=1); ConvStudio's pooling rounds down")
-        if type_name == "AvgPool2D" and (t or left) and not op.attrs.get("count_include_pad", 0):
-            raise op.fail("leaves the padding out of the average (count_include_pad=0); "
-                          "ConvStudio's AvgPool2D counts padded zeros")
         params = {"kernel_size": kernel, "stride": stride, "padding": [t, left]}
+        if type_name == "AvgPool2D":
+            params["count_include_pad"] = bool(op.attrs.get("count_include_pad", 0)) or not (t or left)
         c.output(op, c.add(op, type_name, params, [x]))
     return convert
 
@@ -54,7 +59,7 @@ onnx_export("MaxPool2D")(_onnx_pool("MaxPool"))
 onnx_import("MaxPool", makes=("MaxPool2D",))(_import_pool("MaxPool2D"))
 
 torch_module("AvgPool2D")(_torch_pool("AvgPool2d"))
-onnx_export("AvgPool2D")(_onnx_pool("AveragePool", count_include_pad=1))
+onnx_export("AvgPool2D")(_onnx_pool("AveragePool"))
 onnx_import("AveragePool", makes=("AvgPool2D",))(_import_pool("AvgPool2D"))
 
 
@@ -69,3 +74,15 @@ def gap_node(b, node, p, ins) -> None:
 
 
 onnx_import("GlobalAveragePool", makes=("GlobalAvgPool2D",))(pointwise("GlobalAvgPool2D"))
+
+
+NEVER_NEGATIVE = {"ReLU", "Sigmoid", "Softmax"}
+SIGN_KEEPING = {"MaxPool2D", "Concat", "ZeroPad2D", "Dropout", "LocalResponseNorm", "ChannelShuffle", "Upsample2D"}
+
+
+def _nonnegative(c: Converter, nid: str) -> bool:
+    """Whether a layer's output is ≥ 0 by construction (a ReLU, or layers that keep the sign of ReLUs)."""
+    layer = c.layer(nid)
+    if layer.type in NEVER_NEGATIVE:
+        return True
+    return layer.type in SIGN_KEEPING and all(_nonnegative(c, s) for s in layer.inputs)

@@ -1,4 +1,4 @@
-"""Flatten, Upsample2D, ZeroPad2D: PyTorch code, ONNX export and import."""
+"""Flatten, Upsample2D, ZeroPad2D, ChannelShuffle: PyTorch code, ONNX export and import."""
 from __future__ import annotations
 
 import numpy as np
@@ -28,10 +28,12 @@ def flatten(c: Converter, op: Op) -> None:
     c.output(op, c.add(op, "Flatten", {}, [x]))
 
 
-@onnx_import("Reshape", makes=("Flatten",))
+@onnx_import("Reshape", makes=("Flatten", "ChannelShuffle"))
 def reshape(c: Converter, op: Op) -> None:
     x = c.source(op, 0)
     target = [int(v) for v in np.asarray(c.constant(op, 1)).reshape(-1)]
+    if len(target) == 5 and _channel_shuffle(c, op, x, target):
+        return
     features = int(np.prod(c.shape_of(x)))
     # [0, -1] copies the batch; [1, -1] is how a model exported for one image says the same
     flat = len(target) == 2 and (target[1] == features or (target[1] == -1 and target[0] in (0, 1)))
@@ -135,3 +137,43 @@ def pad(c: Converter, op: Op) -> None:
     if len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)) or min(pads) < 0:
         raise op.fail(f"pads {pads}; ConvStudio's ZeroPad2D adds zeros around the height and width only")
     c.output(op, c.add(op, "ZeroPad2D", {"padding": [pads[2], pads[6], pads[3], pads[7]]}, [x]))
+
+
+# -- ChannelShuffle ------------------------------------------------------------------------------
+@torch_module("ChannelShuffle")
+def shuffle_module(p, *_) -> str:
+    return f"nn.ChannelShuffle({p['groups']})"
+
+
+@onnx_export("ChannelShuffle")
+def shuffle_nodes(b, node, p, ins) -> None:
+    """Reshape to N×G×(C/G)×H×W, swap the two channel axes, reshape back: three ONNX nodes."""
+    c, h, w = b.report.nodes[node.id].shape
+    g = p["groups"]
+    split = b.tensor(f"{node.id}/split_shape", np.array([0, g, c // g, h, w], np.int64))
+    joined = b.tensor(f"{node.id}/shape", np.array([0, c, h, w], np.int64))
+    x = b.emit(node, "Reshape", ins + [split], step="split")
+    x = b.emit(node, "Transpose", [x], step="swap", perm=[0, 2, 1, 3, 4])
+    b.emit(node, "Reshape", [x, joined])
+
+
+def _channel_shuffle(c: Converter, op: Op, x: str, target: list[int]) -> bool:
+    """Reshape to N×G×(C/G)×H×W → Transpose(0, 2, 1, 3, 4) → Reshape to N×C×H×W is a ChannelShuffle."""
+    shape = c.shape_of(x)
+    swap_at = c.only_user(op.proto.output[0])
+    if len(shape) != 3 or target[0] not in (-1, 0, 1) or target[1] * target[2] != shape[0] \
+            or tuple(target[3:]) != shape[1:] or swap_at is None:
+        return False
+    swap = c.op_at(swap_at)
+    join_at = c.only_user(swap.proto.output[0]) if swap.type == "Transpose" else None
+    if list(swap.attrs.get("perm", [])) != [0, 2, 1, 3, 4] or join_at is None:
+        return False
+    join = c.op_at(join_at)
+    if join.type != "Reshape" or join.input(1) not in c.constants:
+        return False
+    back = [int(v) for v in np.asarray(c.constants[join.input(1)]).reshape(-1)]
+    if len(back) != 4 or back[0] not in (-1, 0, 1) or tuple(back[1:]) != shape:
+        return False
+    c.skip.update({swap_at, join_at})
+    c.output(join, c.add(join, "ChannelShuffle", {"groups": target[1]}, [x]))
+    return True

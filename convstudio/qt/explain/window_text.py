@@ -63,7 +63,9 @@ def what_happens(sw: SlidingWindow, channels_note: bool = True) -> str:
                 "Padding holds −∞, so it never wins.")
     elif reduce == "mean":
         text = (f"Each output value is the <b>average</b> of the {k} values under the window, channel by "
-                "channel; padding counts as 0.")
+                "channel; padding counts as 0." if sw.counts_padding else
+                f"Each output value is the <b>average</b> of the image values under the window, channel by "
+                f"channel; padding is left out, so a window at the edge divides by fewer than {k}.")
     else:
         where = "on its one input channel" if sw.channels == 1 else f"on all {sw.channels} input channels at once"
         text = (f"Each output value multiplies the {k} values under the taps by the filter's {k} weights and adds "
