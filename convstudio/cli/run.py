@@ -14,10 +14,10 @@ from ..engine import images
 from ..engine.execute import run as run_network
 from ..engine.grid import save_png, tile
 from ..engine.infer import infer
-from ..engine.weights import init_weights, load_weights
 from ..errors import ConvStudioError
 from ..io.atomic import write_atomic
 from ..io.templates import open_source
+from .options import weights_for
 
 
 def add_parser(sub) -> None:
@@ -44,7 +44,7 @@ def run(args) -> int:
     if unknown:
         raise ConvStudioError(f"--layer: no layer {unknown[0]!r} in {net.name}")
     out = _out_folder(args.out)
-    weights = _weights(args, net, report)
+    weights = weights_for(args, net, report)
     x = _image(args, net)
     acts = run_network(net, x, weights)
     _write_activations(out / "activations.npz", acts)
@@ -78,14 +78,6 @@ def _write(path: Path, write) -> None:
         write(path)
     except OSError as exc:
         raise ConvStudioError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-
-def _weights(args, net, report):
-    if args.weights:
-        return load_weights(args.weights, net, report)
-    if net.weights and not args.network.startswith("template:"):
-        return load_weights(Path(args.network).parent / net.weights, net, report)
-    return init_weights(net, args.seed, report)
 
 
 def _image(args, net) -> np.ndarray:

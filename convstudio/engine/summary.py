@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..graph import Network
 from ..layers import fmt_shape, get
+from ..layers.base import fmt_pair
 from .infer import Report
 
 
@@ -53,8 +54,7 @@ HEADER = ["id", "type", "settings", "output C×H×W", "params", "MACs", "recepti
 
 def _jump(jump: tuple[float, float]) -> str:
     """Input pixels between neighbouring outputs: "4", or "2×1" when rows and columns differ."""
-    text = [f"{j:g}" for j in jump]
-    return text[0] if text[0] == text[1] else "×".join(text)
+    return fmt_pair([f"{j:g}" for j in jump])
 
 
 def summary_table(net: Network, report: Report) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..engine.weights import WeightSet, save_weights
+from ..engine.weights import WeightSet, save_weights, weights_path_for
 from ..errors import ConvStudioError, FormatError
 from ..graph import Network
 from ..io.atomic import write_atomic
@@ -35,13 +35,6 @@ def convert_onnx_file(onnx_path: str | os.PathLike, json_path: str | os.PathLike
     net, weights = import_onnx(onnx_path)
     write_imported(net, weights, json_path)
     return net
-
-
-def weights_path_for(json_path: str | os.PathLike) -> Path:
-    """NET.json → NET.weights.npz in the same folder."""
-    p = Path(json_path)
-    stem = p.name[:-5] if p.name.lower().endswith(".json") else p.name
-    return p.with_name(stem + ".weights.npz")
 
 
 def write_imported(net: Network, weights: WeightSet, json_path: str | os.PathLike) -> None:

@@ -159,6 +159,11 @@ def require_image(inputs: Sequence[Shape], what: str = "an image") -> Shape:
     return shape
 
 
+def fmt_pair(v: Sequence) -> str:
+    """A (height, width) pair the way labels write it: "3" when both agree, else "3×5"."""
+    return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
+
+
 def fmt_shape(shape: Shape | None) -> str:
     """A shape written the way the app writes it everywhere: C×H×W."""
     return "?" if shape is None else "×".join(str(s) for s in shape)

@@ -6,7 +6,7 @@ from typing import Sequence
 
 from .. import kernels
 from . import arithmetic as ar
-from .base import LayerType, Shape, ShapeError, Window, require_image, uniform_fan_in
+from .base import LayerType, Shape, ShapeError, Window, fmt_pair, require_image, uniform_fan_in
 from .params import Param
 from .registry import register
 
@@ -30,12 +30,9 @@ BIAS = Param("bias", "bool", True, "Add one learned bias per filter.")
 
 
 def _letters(p, padding_text: str) -> str:
-    def one(v):
-        return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
-
-    text = f"K{p['filters']} F{one(p['kernel_size'])} S{one(p['stride'])} P{padding_text}"
+    text = f"K{p['filters']} F{fmt_pair(p['kernel_size'])} S{fmt_pair(p['stride'])} P{padding_text}"
     if p["dilation"] != [1, 1]:
-        text += f" D{one(p['dilation'])}"
+        text += f" D{fmt_pair(p['dilation'])}"
     if p["groups"] != 1:
         text += f" G{p['groups']}"
     return text
@@ -134,7 +131,7 @@ class Conv2D(LayerType):
 
     def key_params(self, p) -> str:
         pad = p["padding"]
-        text = f"={pad}" if isinstance(pad, str) else (str(pad[0]) if pad[0] == pad[1] else f"{pad[0]}×{pad[1]}")
+        text = f"={pad}" if isinstance(pad, str) else fmt_pair(pad)
         return _letters(p, text)
 
     def output_shape(self, p, inputs: Sequence[Shape]) -> Shape:
@@ -199,7 +196,7 @@ class ConvTranspose2D(LayerType):
 
     def key_params(self, p) -> str:
         pad = p["padding"]
-        return _letters(p, str(pad[0]) if pad[0] == pad[1] else f"{pad[0]}×{pad[1]}")
+        return _letters(p, fmt_pair(pad))
 
     def output_shape(self, p, inputs) -> Shape:
         c, h, w = require_image(inputs)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import kernels
-from .base import GLOBAL, LayerType, ShapeError, Window, require_image
+from .base import GLOBAL, LayerType, ShapeError, Window, fmt_pair, require_image
 from .conv import sliding_shape, sliding_warnings
 from .params import Param
 from .registry import register
@@ -35,12 +35,8 @@ class _Pool(LayerType):
 
     def key_params(self, p) -> str:
         q = _resolved(p)
-
-        def one(v):
-            return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
-
-        text = f"F{one(q['kernel_size'])} S{one(q['stride'])}"
-        return text + (f" P{one(q['padding'])}" if q["padding"] != [0, 0] else "")
+        text = f"F{fmt_pair(q['kernel_size'])} S{fmt_pair(q['stride'])}"
+        return text + (f" P{fmt_pair(q['padding'])}" if q["padding"] != [0, 0] else "")
 
     def output_shape(self, p, inputs):
         c, h, w = require_image(inputs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from .. import kernels
-from .base import GLOBAL, LayerType, ShapeError, Window, require_image
+from .base import GLOBAL, LayerType, ShapeError, Window, fmt_pair, require_image
 from .params import Param
 from .registry import register
 
@@ -37,8 +37,7 @@ class Upsample2D(LayerType):
     examples = ({"scale_factor": [2, 3]},)
 
     def key_params(self, p):
-        s = p["scale_factor"]
-        return f"×{s[0]}" if s[0] == s[1] else f"×{s[0]}×{s[1]}"
+        return f"×{fmt_pair(p['scale_factor'])}"
 
     def output_shape(self, p, inputs):
         c, h, w = require_image(inputs)

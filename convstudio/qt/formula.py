@@ -6,6 +6,7 @@ count comes from. Pure text: no Qt.
 """
 from __future__ import annotations
 
+from ..engine.explain.window import formula_lines
 from ..engine.infer import NodeReport
 from ..graph import Node
 from ..layers import arithmetic as ar
@@ -36,13 +37,8 @@ def _sliding(p: dict, size) -> list[str]:
 
 
 def _sliding_axis(i: int, k: int, s: int, pad: tuple[int, int], d: int) -> str:
-    k_hat = ar.dilated(k, d)
-    pad_text = f"2·{pad[0]}" if pad[0] == pad[1] else f"{pad[0]} + {pad[1]}"
-    out = ar.conv_out(i, k, s, pad, d)
-    text = f"⌊({i} + {pad_text} − {k_hat}) / {s}⌋ + 1 = {out}"
-    if d > 1:
-        text = f"k̂ = {k} + ({k}−1)({d}−1) = {k_hat}\n" + text
-    if out < 1:
+    text = "\n".join(formula_lines(i, k, s, pad, d, zero_padding=True))
+    if ar.conv_out(i, k, s, pad, d) < 1:
         text += "  → the window does not fit"
     return text
 
@@ -55,7 +51,7 @@ def _transposed(p, size) -> list[str]:
         k_hat = ar.dilated(k, d)
         out = ar.transposed_out(i, k, s, pad, extra, d)
         text = f"{s}·({i} − 1) + {extra} + {k_hat} − 2·{pad} = {out}"
-        lines.append((f"k̂ = {k} + ({k}−1)({d}−1) = {k_hat}\n" if d > 1 else "") + text)
+        lines.append((f"k̂ = {k} + ({k} − 1)({d} − 1) = {k_hat}\n" if d > 1 else "") + text)
     return lines
 
 

@@ -142,14 +142,18 @@ def _axis(a: int, size: int, k: int, s: int, d: int, pad: tuple[int, int]) -> Ax
     return replace(axis, notes=_notes(a, axis))
 
 
-def formula_lines(i: int, k: int, s: int, pad: tuple[int, int], d: int = 1) -> tuple[str, ...]:
-    """o = ⌊(i + p − k̂) / s⌋ + 1 written with numbers, k̂ first when the kernel is dilated."""
+def formula_lines(i: int, k: int, s: int, pad: tuple[int, int], d: int = 1,
+                  zero_padding: bool = False) -> tuple[str, ...]:
+    """o = ⌊(i + p − k̂) / s⌋ + 1 written with numbers, k̂ first when the kernel is dilated.
+
+    `zero_padding` writes "+ 2·0" too, where the inspector teaches every term of the formula.
+    """
     eff = ar.dilated(k, d)
     lines = []
     if d > 1:
         lines.append(f"k̂ = {k} + ({k} − 1)({d} − 1) = {eff}")
     if pad[0] == pad[1]:
-        padding = f" + 2·{pad[0]}" if pad[0] else ""
+        padding = f" + 2·{pad[0]}" if pad[0] or zero_padding else ""
     else:
         padding = f" + {pad[0]} + {pad[1]}"
     o = ar.conv_out(i, k, s, pad, d)

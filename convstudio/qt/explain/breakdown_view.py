@@ -15,9 +15,10 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QSplitter, QStackedWidget,
 from ...engine.explain import Box, Breakdown, output_breakdown, receptive_box
 from ...errors import ConvStudioError
 from ..messages import guarded
+from ..panels.selection import has_filters, pick_node
 from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
 from .field_image import FieldImage
-from .host import has_filters, net_of, pick_node
+from .host import net_of
 from .run_source import RunSource
 from .term_list import TermList
 from .text import count, esc, num, paragraphs, plain, shape, signed

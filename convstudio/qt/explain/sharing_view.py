@@ -24,8 +24,9 @@ from ...engine.explain import (
 from ...engine.explain.sharing import DENSE_LIMIT
 from ...errors import ConvStudioError
 from ..messages import guarded
+from ..panels.selection import has_filters, pick_node
 from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
-from .host import has_filters, net_of, pick_node
+from .host import net_of
 from .matrix_canvas import MatrixCanvas, colour_keys
 from .sharing_legend import SharingLegend
 from .text import count, esc, paragraphs, plain

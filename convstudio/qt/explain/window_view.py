@@ -23,9 +23,10 @@ from ...engine.explain import SlidingWindow, describe_window, node_window
 from ...engine.explain.window import SLIDING
 from ...errors import ConvStudioError
 from ..messages import guarded
+from ..panels.selection import pick_node, slides
 from . import window_text
 from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
-from .host import net_of, pick_node, slides
+from .host import net_of
 from .text import esc, paragraphs, plain, shape, swatch
 from .window_canvas import WindowCanvas
 

@@ -17,7 +17,7 @@ from .filter_render import filter_image, filter_title, filter_tooltip, group_inp
 from .lazy import DrawsWhenShown
 from .pager import Pager
 from .run_controller import RunController
-from .selection import shown_node
+from .selection import has_filters, pick_node
 from .tile_grid import GridScroll, Tile, TileGrid
 from .weight_book import fits
 from .weights_panel import WeightsBar
@@ -66,7 +66,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         self.show_selection([])
 
     def show_selection(self, ids: list[str]) -> None:
-        node = shown_node(list(ids), self.node_id, self.controller.doc.net)
+        node = pick_node(list(ids), self.node_id, self.controller.doc.net, prefer=has_filters)
         if node != self.node_id:
             self.node_id = node
             self.pager.set_count(0, 1)

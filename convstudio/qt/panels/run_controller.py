@@ -43,10 +43,6 @@ class RunResults:
     source: str
 
 
-def copy_network(net: Network) -> Network:
-    return Network(net.name, net.description, [n.copy() for n in net], net.weights)
-
-
 def fmt_seconds(seconds: float) -> str:
     """0.004 → "4 ms", 6.2 → "6.2 s"."""
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
@@ -373,7 +369,7 @@ class RunController(QObject):
         self._set_busy(True)
 
     def _request(self, job: int, execute: bool, report: Report) -> RunRequest:
-        net = copy_network(self.doc.net)
+        net = self.doc.net.copy()
         key = (self.source, sample_size(net))
         original = self._original[1] if self._original and self._original[0] == key else None
         return RunRequest(
