@@ -8,6 +8,7 @@ from ..graph import Network
 from ..layers import fmt_shape, get
 from ..layers.base import fmt_pair
 from .infer import Report
+from .numbers import count, short
 
 
 def summary_dict(net: Network, report: Report) -> dict:
@@ -42,7 +43,7 @@ def table_rows(net: Network, report: Report) -> list[list[str]]:
         node = net.node(nid)
         rows.append([
             nid, r.type, get(r.type).key_params(node.params),
-            fmt_shape(r.shape), _count(r.params), _count(r.macs),
+            fmt_shape(r.shape), count(r.params), count(r.macs),
             r.receptive_field.describe() if r.receptive_field else "",
             _jump(r.receptive_field.jump) if r.receptive_field and not r.receptive_field.whole else "",
         ])
@@ -70,7 +71,7 @@ def summary_table(net: Network, report: Report) -> str:
     if not report.order:
         out.append("The network has no layers yet.")
     out.append(f"Total params: {report.total_params:,}")
-    out.append(f"Total MACs:   {report.total_macs:,} ({_short(report.total_macs)}; FLOPs = 2 × MACs)")
+    out.append(f"Total MACs:   {report.total_macs:,} ({short(report.total_macs, 'MAC', '.2f')}; FLOPs = 2 × MACs)")
     sinks = [fmt_shape(report.nodes[i].shape) for i in report.outputs]
     out.append(f"Output:       {', '.join(sinks)}")
     if report.diagnostics:
@@ -78,14 +79,3 @@ def summary_table(net: Network, report: Report) -> str:
         out += [f"{d.level}: {d.message}" for d in report.diagnostics]
     out.append(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
     return "\n".join(out)
-
-
-def _count(n: int | None) -> str:
-    return "?" if n is None else f"{n:,}"
-
-
-def _short(n: int) -> str:
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            return f"{n / size:.2f} {unit}MAC"
-    return f"{n} MAC"

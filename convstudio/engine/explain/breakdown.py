@@ -12,6 +12,7 @@ import numpy as np
 
 from ...errors import ConvStudioError
 from ...graph import Network
+from ..numbers import signed
 from ..weights import WeightSet
 from .field import Box, receptive_box
 
@@ -50,13 +51,8 @@ class Breakdown:
 
     def formula(self) -> str:
         """`0.12 + (−0.40) + 0.30 + bias 0.05 = 0.07`: the sum as the app writes it."""
-        parts = [_num(t.partial) for t in self.terms]
-        return " + ".join(parts) + f" + bias {_num(self.bias)} = {_num(self.total)}"
-
-
-def _num(v: float) -> str:
-    text = f"{v:.4g}".replace("-", "−")
-    return f"({text})" if v < 0 else text
+        parts = [signed(t.partial) for t in self.terms]
+        return " + ".join(parts) + f" + bias {signed(self.bias)} = {signed(self.total)}"
 
 
 def output_breakdown(net: Network, weights: WeightSet, acts: Mapping[str, np.ndarray], node_id: str,

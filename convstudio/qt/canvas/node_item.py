@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyle, QToolTip
 
 from ... import layers
 from ...engine.infer import NodeReport
+from ...engine.numbers import short
 from ...graph import Node
 from ...layers import fmt_shape
 from .. import style
@@ -52,7 +53,7 @@ def node_face(node: Node, rep: NodeReport | None) -> NodeFace:
     warnings = rep.warnings if rep else []
     status = "error" if errors else "warning" if warnings else None
     shape = fmt_shape(rep.shape) if rep and rep.shape else "?"
-    params = "" if rep is None or rep.params is None else f"{style.short_count(rep.params)} params"
+    params = "" if rep is None or rep.params is None else f"{short(rep.params)} params"
     settings = "" if decl.is_input else decl.key_params(node.params)  # its shape is the next line
     return NodeFace(node.id, node.type, decl.family, settings, shape, params, status,
                     _tooltip(node, decl, rep), decl.max_inputs != 0, len(node.inputs))

@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, Signal
 
 from ...engine.infer import Report
+from ...engine.numbers import short
 from ...engine.weights import WeightSet, expected_shapes, save_weights
 from ...errors import ConvStudioError
 from ...graph import Change, Network
@@ -49,7 +50,7 @@ def fmt_seconds(seconds: float) -> str:
 
 
 def short_macs(macs: int) -> str:
-    return f"{macs / 1e9:.3g} G" if macs >= 1e9 else f"{macs / 1e6:.3g} M"
+    return short(macs, prefixes="GM", always=True)
 
 
 class RunController(QObject):
