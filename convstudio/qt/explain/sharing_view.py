@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from ...engine.explain import (
     ConvConfig,
@@ -25,7 +25,7 @@ from ...engine.explain.sharing import DENSE_LIMIT
 from ...errors import ConvStudioError
 from ..messages import guarded
 from ..panels.selection import has_filters, pick_node
-from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
+from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
 from .host import net_of
 from .matrix_canvas import MatrixCanvas, colour_keys
 from .sharing_legend import SharingLegend
@@ -127,16 +127,8 @@ class SharingView(QWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(picture, 1)
         text = column_of(self.counts_label, self.check, self.note, self.explanation)
-        self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
-        self.split.addWidget(self.picture)
-        self.split.addWidget(scrolled(text, "sharing-text-scroll"))
-        top = QVBoxLayout(self)
-        top.setContentsMargins(6, 4, 6, 4)
-        top.setSpacing(4)
-        top.addLayout(row_of(self.header, self.mode, stretch_at=0))
-        top.addWidget(self.example_row)
-        top.addWidget(self.config_label)
-        top.addWidget(self.split, 1)
+        self.split = explain_page(self, self.picture, scrolled(text, "sharing-text-scroll"),
+                                  row_of(self.header, self.mode, stretch_at=0), self.example_row, self.config_label)
         self.mode.currentIndexChanged.connect(lambda _i: self.refresh())
         for box in self.spins.values():
             box.valueChanged.connect(lambda _v: self.refresh())

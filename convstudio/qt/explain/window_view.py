@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
-    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -25,7 +24,7 @@ from ...errors import ConvStudioError
 from ..messages import guarded
 from ..panels.selection import pick_node, slides
 from . import window_text
-from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
+from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, spin
 from .host import net_of
 from .text import esc, paragraphs, plain, shape, swatch
 from .window_canvas import WindowCanvas
@@ -91,19 +90,11 @@ class WindowView(QWidget):
         col.addLayout(row_of(self.back, self.play, self.forward, self.slider, self.where, stretch_at=3))
         col.addWidget(self.position_text)
         text = column_of(self.legend, self.explanation)
-        self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
-        self.split.addWidget(left)
         text_area = scrolled(text, "window-text-scroll")
         text_area.setMinimumHeight(150)  # a legend and a formula at least; a shorter dock scrolls the view
-        self.split.addWidget(text_area)
+        self.split = explain_page(self, left, text_area, row_of(self.header, self.mode, stretch_at=0), self.try_row)
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
-        top = QVBoxLayout(self)
-        top.setContentsMargins(6, 4, 6, 4)
-        top.setSpacing(4)
-        top.addLayout(row_of(self.header, self.mode, stretch_at=0))
-        top.addWidget(self.try_row)
-        top.addWidget(self.split, 1)
         self.legend.setText("&nbsp;&nbsp;".join([
             swatch("#f08c2e", "taps (multiplied by a weight)"), swatch("#1e6fe0", "footprint k̂×k̂", "▭"),
             swatch("#a9afb7", "padding", "▨"), swatch("#e57373", "never read"),
