@@ -25,6 +25,9 @@ class Flatten(LayerType):
     def forward(self, p, xs, w, cancel=None):
         return kernels.flatten(xs[0])
 
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        return [g.reshape(xs[0].shape)], {}
+
 
 @register
 class Upsample2D(LayerType):
@@ -48,6 +51,12 @@ class Upsample2D(LayerType):
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.upsample_nearest2d(xs[0], tuple(p["scale_factor"]))
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """Each input pixel collects the gradients of the copies it was repeated into."""
+        n, c, h, wd = xs[0].shape
+        sh, sw = p["scale_factor"]
+        return [g.reshape(n, c, h, sh, wd, sw).sum(axis=(3, 5))], {}
 
 
 @register
@@ -77,6 +86,10 @@ class ZeroPad2D(LayerType):
         t, b, l, r = p["padding"]
         return kernels.zero_pad2d(xs[0], ((t, b), (l, r)))
 
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        t, b, l, r = p["padding"]
+        h, wd = xs[0].shape[2:]
+        return [g[:, :, t:t + h, l:l + wd]], {}
 
 @register
 class ChannelShuffle(LayerType):
@@ -100,3 +113,7 @@ class ChannelShuffle(LayerType):
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.channel_shuffle(xs[0], p["groups"])
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """The inverse shuffle: C/G groups of G channels interleaved back."""
+        return [kernels.channel_shuffle(g, g.shape[1] // p["groups"])], {}

@@ -44,7 +44,7 @@ def test_classic_network_imports_and_computes_like_onnxruntime(tmp_path, name, c
     report = infer(net)
     x = np.random.default_rng(0).uniform(-1, 1, (1, *report.nodes[report.inputs[0]].shape)).astype(np.float32)
     last = net.node(report.outputs[-1])
-    compared = last.inputs[0] if last.decl.probabilities else last.id
+    compared = last.inputs[0] if last.decl.outputs_probabilities else last.id
     theirs = reference(model, x)
     ours = run(net, x, weights)[compared].reshape(theirs.shape)
     assert rel_diff(ours, theirs) <= 1e-4
