@@ -24,6 +24,7 @@ from ..io import save_network
 from ..io.atomic import write_atomic
 from ..io.templates import open_source
 from .convert_fc import weights_file_for
+from .options import weights_file
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 
@@ -115,11 +116,8 @@ def _start(args, net, out: Path, report):
         if state is not None:
             state.pop("epoch", None)
         return weights, state
-    if args.weights:
-        return load_weights(args.weights, net, report), None
-    if net.weights and not args.network.startswith("template:"):
-        return load_weights(Path(args.network).parent / net.weights, net, report), None
-    return None, None
+    path = weights_file(args, net)
+    return (load_weights(path, net, report) if path else None), None
 
 
 def _describe(net, data, config) -> None:

@@ -40,7 +40,7 @@ def run(net: Network, x: np.ndarray | Mapping[str, np.ndarray], weights: WeightS
         if cancel is not None and cancel():
             raise RunCancelled("run cancelled")
         node = net.node(nid)
-        if node.type == "Input":
+        if node.decl.is_input:
             acts[nid] = feeds[nid]
         else:
             decl = layers.get(node.type)
@@ -53,7 +53,7 @@ def run(net: Network, x: np.ndarray | Mapping[str, np.ndarray], weights: WeightS
 
 def feeds_for(net: Network, x) -> dict[str, np.ndarray]:
     """{input id: float32 batch} from one array or a mapping, checked against the Input layers."""
-    inputs = [n.id for n in net if n.type == "Input"]
+    inputs = [n.id for n in net if n.decl.is_input]
     if not inputs:
         raise ConvStudioError("cannot run: the network has no Input layer")
     if not isinstance(x, Mapping):

@@ -40,7 +40,7 @@ class Gradients:
 
 def output_node(net: Network, report: Report | None = None) -> str:
     """The one node nothing consumes: where the loss is taken."""
-    sinks = [n.id for n in net if n.type != "Input" and not net.consumers(n.id)]
+    sinks = [n.id for n in net if not n.decl.is_input and not net.consumers(n.id)]
     if len(sinks) != 1:
         names = ", ".join(sinks[:4]) + (" …" if len(sinks) > 4 else "")
         raise ConvStudioError(f"training needs exactly one output layer, the network has {len(sinks)}"
@@ -119,7 +119,7 @@ def _backward(net, report, acts, weights, tapes, grads, skip, cancel):
     for nid in reversed(report.order):
         g = grads.get(nid)
         node = net.node(nid)
-        if g is None or node.type == "Input" or nid in skip:
+        if g is None or node.decl.is_input or nid in skip:
             continue
         if cancel is not None and cancel():
             raise RunCancelled("training step cancelled")

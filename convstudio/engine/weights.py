@@ -9,6 +9,7 @@ import io
 import os
 import zipfile
 import zlib
+from pathlib import Path
 
 import numpy as np
 
@@ -34,7 +35,7 @@ def expected_shapes(net: Network, report: Report | None = None) -> dict[str, dic
     out = {}
     for node in net:
         rep = report.nodes[node.id]
-        if rep.ok and node.type != "Input":
+        if rep.ok and not node.decl.is_input:
             shapes = layers.get(node.type).weight_shapes(node.params, rep.input_shapes)
             if shapes:
                 out[node.id] = shapes
@@ -124,3 +125,10 @@ def _reason(error: Exception) -> str:
     if isinstance(error, ValueError) and "pickle" in str(error):
         return "it is not a NumPy .npz archive"
     return str(error)
+
+
+def weights_path_for(json_path: str | os.PathLike) -> Path:
+    """NET.json → NET.weights.npz in the same folder."""
+    p = Path(json_path)
+    stem = p.name[:-5] if p.name.lower().endswith(".json") else p.name
+    return p.with_name(stem + ".weights.npz")

@@ -49,8 +49,8 @@ def test_round_trip_without_spelling_hints_keeps_the_meaning(tmp_path):
     onnx.save(model, tmp_path / "plain.onnx")
     back, back_weights = import_onnx(tmp_path / "plain.onnx")
     params = {n.id: n.params for n in back}
-    assert params["conv_same"]["padding"] == "same"  # asymmetric pads that match "same" read as "same"
-    assert params["max"]["stride"] == [2, 2]  # the empty stride comes back explicit
+    assert params["conv1"]["padding"] == "same"  # asymmetric pads that match "same" read as "same"
+    assert params["pool1"]["stride"] == [2, 2]  # the empty stride comes back explicit
     assert [(n.id, n.type, n.inputs) for n in back] == [(n.id, n.type, n.inputs) for n in net]
     x = sample_input(net)
     for k, v in outputs(net, run(net, x, weights)).items():
@@ -65,7 +65,7 @@ def test_hints_that_disagree_with_the_nodes_are_ignored(tmp_path):
     prop.value = prop.value.replace('"padding":"same"', '"padding":[5,5]')
     onnx.save(model, tmp_path / "m.onnx")
     back, _ = import_onnx(tmp_path / "m.onnx")
-    assert back.node("conv_same").params["padding"] == "same"
+    assert back.node("conv1").params["padding"] == "same"
 
 
 def test_convert_writes_json_and_weights(tmp_path):
@@ -202,3 +202,37 @@ def test_failed_conversion_writes_nothing(tmp_path):
     with pytest.raises(ConvStudioError):
         convert_onnx_file(tmp_path / "m.onnx", tmp_path / "net.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+
+
+def test_an_even_lrn_window_is_refused(tmp_path):
+    """ONNX centres an even window one channel later than torch.nn.LocalResponseNorm."""
+    onnx.save(onnx_models.single("LRN", name="norm", size=4), tmp_path / "m.onnx")
+    with pytest.raises(ConvStudioError, match=r"node 'norm' \(LRN\): sums over an even number of channels \(4\)"):
+        import_onnx(tmp_path / "m.onnx")
+
+
+def test_an_lrn_of_odd_size_imports_with_its_settings(tmp_path):
+    onnx.save(onnx_models.single("LRN", name="norm", size=3, alpha=0.5, beta=0.25, bias=2.0), tmp_path / "m.onnx")
+    net, _ = import_onnx(tmp_path / "m.onnx")
+    assert (net.node("norm").type, net.node("norm").params) == (
+        "LocalResponseNorm", {"size": 3, "alpha": 0.5, "beta": 0.25, "k": 2.0})
+
+
+def test_a_product_that_is_no_batch_norm_scale_is_refused(tmp_path):
+    init = {"w": np.ones((2, 1, 3, 3), np.float32), "s": np.full((1, 2, 1, 1), 3, np.float32)}
+    nodes = [onnx.helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+             onnx.helper.make_node("Mul", ["c", "s"], ["y"], name="scale")]
+    model = onnx_models.model(nodes, [onnx_models.image("x", 1, 8, 8)], [onnx_models.result("y")], init)
+    onnx.save(model, tmp_path / "m.onnx")
+    with pytest.raises(ConvStudioError, match=r"node 'scale' \(Mul\): multiplies tensors; ConvStudio folds only"):
+        import_onnx(tmp_path / "m.onnx")
+
+
+def test_an_lrn_of_even_size_is_not_exported(tmp_path):
+    from convstudio.graph import AddNode, Network
+
+    net = Network("even")
+    AddNode("Input", {"channels": 4, "height": 3, "width": 3}, node_id="image").redo(net)
+    AddNode("LocalResponseNorm", {"size": 4}, node_id="lrn", inputs=["image"]).redo(net)
+    with pytest.raises(ConvStudioError, match="lrn: ONNX's LRN centres a window of even size 4"):
+        export_onnx(net, {})

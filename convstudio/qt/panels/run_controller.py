@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, Signal
 
 from ...engine.infer import Report
+from ...engine.numbers import short
 from ...engine.weights import WeightSet, expected_shapes, save_weights
 from ...errors import ConvStudioError
 from ...graph import Change, Network
@@ -43,17 +44,13 @@ class RunResults:
     source: str
 
 
-def copy_network(net: Network) -> Network:
-    return Network(net.name, net.description, [n.copy() for n in net], net.weights, net.labels)
-
-
 def fmt_seconds(seconds: float) -> str:
     """0.004 → "4 ms", 6.2 → "6.2 s"."""
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
 def short_macs(macs: int) -> str:
-    return f"{macs / 1e9:.3g} G" if macs >= 1e9 else f"{macs / 1e6:.3g} M"
+    return short(macs, prefixes="GM", always=True)
 
 
 class RunController(QObject):
@@ -207,7 +204,7 @@ class RunController(QObject):
     def apply_preset(self, node_id: str, name: str) -> None:
         """Give a Conv2D layer a hand-made filter (engine.presets); ConvStudioError if it cannot take it."""
         node = self.doc.net.node(node_id)
-        if node.type != "Conv2D":
+        if not node.decl.has_filters:
             raise ConvStudioError(f"filter presets apply to Conv2D layers; {node_id} is a {node.type}")
         shapes = expected_shapes(self.doc.net, self.doc.report).get(node_id)
         if shapes is None:
@@ -315,7 +312,7 @@ class RunController(QObject):
         self.images_changed.emit()
 
     def _default_source(self) -> str:
-        first = next((n for n in self.doc.net if n.type == "Input"), None)
+        first = next((n for n in self.doc.net if n.decl.is_input), None)
         return GRAY_SAMPLE if first is not None and first.params["channels"] == 1 else DEFAULT_SAMPLE
 
     def _check_auto_run_size(self) -> bool:
@@ -373,7 +370,7 @@ class RunController(QObject):
         self._set_busy(True)
 
     def _request(self, job: int, execute: bool, report: Report) -> RunRequest:
-        net = copy_network(self.doc.net)
+        net = self.doc.net.copy()
         key = (self.source, sample_size(net))
         original = self._original[1] if self._original and self._original[0] == key else None
         return RunRequest(
