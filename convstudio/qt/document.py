@@ -26,6 +26,7 @@ from ..engine.infer import Report, infer
 from ..engine.weights import WeightSet
 from ..graph import Change, Command, Macro, Network, Node, Rename
 from ..io import load_network, save_network
+from ..io.atomic import clean_stale_temps
 from .panels.weight_book import WeightBook, WeightState
 from .undo import CommandStack
 
@@ -134,6 +135,9 @@ class Document(QObject):
     def load(self, path: str | Path) -> None:
         """Open a file; on FormatError the current network stays exactly as it was."""
         network = load_network(path)
+        clean_stale_temps(path)  # left by a save that was killed
+        if network.weights:
+            clean_stale_temps(Path(path).parent / network.weights)
         self.replace(network, path)
 
     def save(self, path: str | Path | None = None) -> Path:
