@@ -12,6 +12,7 @@ from ..engine.weights import init_weights, load_weights, save_weights
 from ..errors import ConvStudioError
 from ..graph import SetMeta
 from ..io import save_network
+from ..io.paths import weights_beside
 from ..io.templates import open_source
 from ..layers import fmt_shape
 
@@ -50,7 +51,7 @@ def _source_weights(args, net) -> Path | None:
     if args.weights:
         return Path(args.weights)
     if net.weights and not args.network.startswith("template:"):
-        return Path(args.network).parent / net.weights
+        return weights_beside(args.network, net.weights)
     return None
 
 

@@ -7,6 +7,7 @@ from ..engine.weights import init_weights, load_weights
 from ..errors import ConvStudioError
 from ..interop import export_onnx, export_pytorch
 from ..io.atomic import write_atomic
+from ..io.paths import weights_beside
 from ..io.templates import open_source
 
 FORMATS = {".py": "pytorch", ".onnx": "onnx"}
@@ -46,5 +47,5 @@ def _weights(args, net):
     if args.weights:
         return load_weights(args.weights, net)
     if net.weights and not args.network.startswith("template:"):
-        return load_weights(Path(args.network).parent / net.weights, net)
+        return load_weights(weights_beside(args.network, net.weights), net)
     return init_weights(net, args.seed)

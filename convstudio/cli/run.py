@@ -17,6 +17,7 @@ from ..engine.infer import infer
 from ..engine.weights import init_weights, load_weights
 from ..errors import ConvStudioError
 from ..io.atomic import write_atomic
+from ..io.paths import weights_beside
 from ..io.templates import open_source
 
 
@@ -84,7 +85,7 @@ def _weights(args, net, report):
     if args.weights:
         return load_weights(args.weights, net, report)
     if net.weights and not args.network.startswith("template:"):
-        return load_weights(Path(args.network).parent / net.weights, net, report)
+        return load_weights(weights_beside(args.network, net.weights), net, report)
     return init_weights(net, args.seed, report)
 
 

@@ -26,7 +26,10 @@ from ..engine.infer import Report, infer
 from ..engine.weights import WeightSet
 from ..graph import Change, Command, Macro, Network, Node, Rename
 from ..io import load_network, save_network
+from ..errors import FormatError
 from ..io.atomic import clean_stale_temps
+from ..io.paths import weights_beside
+from .messages import notify
 from .panels.weight_book import WeightBook, WeightState
 from .undo import CommandStack
 
@@ -118,7 +121,10 @@ class Document(QObject):
         self.stack.setClean()
         self.weight_book.clear(0)
         if self.path is not None and network.weights:
-            self.weight_book.pending_file = str(self.path.parent / network.weights)
+            try:
+                self.weight_book.pending_file = str(weights_beside(self.path, network.weights))
+            except FormatError as exc:
+                notify(f"{exc}; using random weights.", "error")
         network.changed.connect(self._on_network_changed)
         network.emit_reset()
         self.weights_replaced.emit()
@@ -137,7 +143,10 @@ class Document(QObject):
         network = load_network(path)
         clean_stale_temps(path)  # left by a save that was killed
         if network.weights:
-            clean_stale_temps(Path(path).parent / network.weights)
+            try:
+                clean_stale_temps(weights_beside(path, network.weights))
+            except FormatError:
+                pass  # replace() says why the weights are not read
         self.replace(network, path)
 
     def save(self, path: str | Path | None = None) -> Path:

@@ -17,8 +17,9 @@ from ... import layers
 from ...engine import memory
 from ...engine import presets as preset_lib
 from ...engine.infer import Report
-from ...engine.weights import WeightSet, expected_shapes, load_weights, node_rng
-from ...errors import ConvStudioError, FormatError, RunCancelled
+from ...engine.weights import WeightSet, split_keys, expected_shapes, node_rng, read_entries
+from ...io.npz import NpzReader
+from ...errors import ConvStudioError, RunCancelled
 from ...graph import Network
 from ...layers import fmt_shape
 
@@ -124,19 +125,30 @@ def complete_weights(net: Network, report: Report, arrays: WeightSet, seed: int,
 
 
 def _read_file(file, shapes: dict[str, dict], done: Completed, current: WeightSet) -> WeightSet:
-    """The file's fitting arrays (the others are drawn afresh); on a bad file, `current` stays."""
+    """The file's fitting arrays (the others are drawn afresh); on a bad file, `current` stays.
+
+    Shapes are compared from the archive's headers: only arrays that fit are ever read."""
     try:
-        stored = load_weights(file)
-    except FormatError as exc:
+        with NpzReader(file) as npz:
+            keys = split_keys(file, npz.entries)
+            stored: dict[str, dict[str, tuple]] = {}
+            for key, (nid, name) in keys.items():
+                stored.setdefault(nid, {})[name] = npz.entries[key].shape
+            done.loaded = {nid for nid, ws in stored.items() if nid in shapes and _same_shapes(ws, shapes[nid])}
+            for nid, ws in stored.items():
+                if nid in shapes and nid not in done.loaded:
+                    got = ", ".join(f"{k} {fmt_shape(s)}" for k, s in ws.items())
+                    want = ", ".join(f"{k} {fmt_shape(s)}" for k, s in shapes[nid].items())
+                    done.mismatched.append(f"{nid} (file has {got}, the layer needs {want})")
+            return read_entries(npz, {k: v for k, v in keys.items() if v[0] in done.loaded})
+    except ConvStudioError as exc:
         done.file_error = str(exc)
+        done.loaded, done.mismatched = None, []
         return current
-    done.loaded = {nid for nid, ws in stored.items() if nid in shapes and fits(ws, shapes[nid])}
-    for nid, ws in stored.items():
-        if nid in shapes and nid not in done.loaded:
-            got = ", ".join(f"{k} {fmt_shape(a.shape)}" for k, a in ws.items())
-            want = ", ".join(f"{k} {fmt_shape(s)}" for k, s in shapes[nid].items())
-            done.mismatched.append(f"{nid} (file has {got}, the layer needs {want})")
-    return {nid: stored[nid] for nid in done.loaded}
+
+
+def _same_shapes(stored: dict[str, tuple], wanted: dict[str, tuple]) -> bool:
+    return set(stored) == set(wanted) and all(tuple(stored[k]) == tuple(s) for k, s in wanted.items())
 
 
 def _fresh(net: Network, report: Report, nid: str, shapes: dict, seed: int, presets: dict[str, str],
