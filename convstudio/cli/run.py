@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import images
-from ..engine.execute import run as run_network
+from ..engine.execute import check_resources, run as run_network
 from ..engine.grid import save_png, tile
 from ..engine.infer import infer
 from ..engine.weights import init_weights, load_weights
@@ -44,6 +44,7 @@ def run(args) -> int:
     unknown = [i for i in args.layer if i not in net]
     if unknown:
         raise ConvStudioError(f"--layer: no layer {unknown[0]!r} in {net.name}")
+    check_resources(net, report)  # before drawing weights or scaling the image to a huge Input
     out = _out_folder(args.out)
     weights = _weights(args, net, report)
     x = _image(args, net)

@@ -202,3 +202,16 @@ def test_failed_conversion_writes_nothing(tmp_path):
     with pytest.raises(ConvStudioError):
         convert_onnx_file(tmp_path / "m.onnx", tmp_path / "net.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+
+
+def test_an_opset_11_softmax_over_flattened_maps_is_explained_without_contradiction(tmp_path):
+    nodes = [onnx.helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+             onnx.helper.make_node("Softmax", ["c"], ["y"], name="sm", axis=1)]
+    m = onnx_models.model(nodes, [onnx_models.image("x", 1, 8, 8)], [onnx_models.result("y")],
+                          {"w": np.ones((2, 1, 3, 3), np.float32)}, opset=11)
+    onnx.save(m, tmp_path / "m.onnx")
+    with pytest.raises(ConvStudioError) as e:
+        import_onnx(tmp_path / "m.onnx")
+    message = str(e.value)
+    assert "(opset 11) flattens the 2×6×6 values from axis 1 on into one axis" in message
+    assert "over axis 1 of" not in message
