@@ -26,7 +26,7 @@ def run(net: Network, x: np.ndarray | Mapping[str, np.ndarray], weights: WeightS
     `cancel()` returns True the run raises RunCancelled and returns nothing.
     Missing `weights` are initialised with seed 0.
     """
-    feeds = _feeds(net, x)
+    feeds = feeds_for(net, x)
     first = next(iter(feeds.values()))
     report = infer(net, input_shape=first.shape[1:])
     if report.errors:
@@ -51,7 +51,8 @@ def run(net: Network, x: np.ndarray | Mapping[str, np.ndarray], weights: WeightS
     return acts
 
 
-def _feeds(net: Network, x) -> dict[str, np.ndarray]:
+def feeds_for(net: Network, x) -> dict[str, np.ndarray]:
+    """{input id: float32 batch} from one array or a mapping, checked against the Input layers."""
     inputs = [n.id for n in net if n.type == "Input"]
     if not inputs:
         raise ConvStudioError("cannot run: the network has no Input layer")

@@ -8,7 +8,7 @@ from convstudio.kernels.conv import conv2d
 from convstudio.kernels.dense import dense
 from convstudio.kernels.elementwise import leaky_relu, relu, sigmoid, softmax, tanh
 from convstudio.kernels.merge import add, concat
-from convstudio.kernels.norm import batch_norm2d
+from convstudio.kernels.norm import batch_norm2d, batch_norm2d_train, batch_norm2d_train_backward
 from convstudio.kernels.pool import avg_pool2d, global_avg_pool2d, max_pool2d
 from convstudio.kernels.resample import upsample_nearest2d, zero_pad2d
 from convstudio.kernels.reshape import flatten
@@ -18,6 +18,8 @@ __all__ = [
     "add",
     "avg_pool2d",
     "batch_norm2d",
+    "batch_norm2d_train",
+    "batch_norm2d_train_backward",
     "concat",
     "conv2d",
     "conv_transpose2d",

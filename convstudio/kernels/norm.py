@@ -26,3 +26,35 @@ def batch_norm2d(x, weight, bias, running_mean, running_var, eps: float = 1e-5) 
     out = x * scale.astype(x.dtype)[:, None, None]
     out += shift.astype(x.dtype)[:, None, None]
     return out
+
+
+def batch_norm2d_train(x, weight, bias, eps: float = 1e-5):
+    """Training-mode batch norm: normalise with the batch's own mean and biased variance.
+
+    Returns (y, x̂, inv_std, mean, var): x̂ and inv_std are what the backward needs, mean and
+    the biased var what the caller folds into the running statistics.
+    """
+    x = floating(x)
+    check_image(x, "batch_norm2d")
+    mean = x.mean(axis=(0, 2, 3), dtype=np.float64)
+    var = ((x - mean.astype(x.dtype)[:, None, None]) ** 2).mean(axis=(0, 2, 3), dtype=np.float64)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    xhat = (x - mean.astype(x.dtype)[:, None, None]) * inv_std.astype(x.dtype)[:, None, None]
+    gamma = np.ones(x.shape[1], x.dtype) if weight is None else np.asarray(weight, x.dtype)
+    beta = np.zeros(x.shape[1], x.dtype) if bias is None else np.asarray(bias, x.dtype)
+    y = xhat * gamma[:, None, None] + beta[:, None, None]
+    return y, xhat, inv_std, mean, var
+
+
+def batch_norm2d_train_backward(g, xhat, inv_std, weight):
+    """(dL/dx, dL/dγ, dL/dβ) of training-mode batch norm, the batch statistics differentiated too:
+    dx = γ·inv_std · (g − mean(g) − x̂·mean(g·x̂)) per channel."""
+    dbeta = g.sum(axis=(0, 2, 3), dtype=np.float64)
+    dgamma = (g * xhat).sum(axis=(0, 2, 3), dtype=np.float64)
+    count = g.size // g.shape[1]
+    gamma = np.ones(g.shape[1]) if weight is None else np.asarray(weight, np.float64)
+    scale = (gamma * inv_std).astype(g.dtype)[:, None, None]
+    dx = g - (dbeta / count).astype(g.dtype)[:, None, None]
+    dx -= xhat * (dgamma / count).astype(g.dtype)[:, None, None]
+    dx *= scale
+    return dx, dgamma.astype(g.dtype), dbeta.astype(g.dtype)

@@ -42,11 +42,7 @@ def _pool(x, kernel, stride, padding, mode: str) -> np.ndarray:
     ho, wo = out_size(h, kh, sh, 2 * ph), out_size(w, kw, sw, 2 * pw)
     if ho < 1 or wo < 1:
         raise ValueError(f"{name}: output would be {ho}x{wo} for input {h}x{w}")
-    if ph or pw:
-        fill = -np.inf if mode == "max" else 0.0
-        padded = np.full((n, c, h + 2 * ph, w + 2 * pw), fill, dtype=x.dtype)
-        padded[:, :, ph:ph + h, pw:pw + w] = x
-        x = padded
+    x = _padded(x, ph, pw, -np.inf if mode == "max" else 0.0)
     combine = np.maximum if mode == "max" else np.add
     out = None
     for i in range(kh):
@@ -59,3 +55,74 @@ def _pool(x, kernel, stride, padding, mode: str) -> np.ndarray:
     if mode == "avg":
         out /= x.dtype.type(kh * kw)
     return out
+
+
+def max_pool2d_backward(x, g, kernel, stride=None, padding=(0, 0)) -> np.ndarray:
+    """dL/dx of max_pool2d: each window's gradient goes wholly to its maximum.
+
+    The arg-max is found tap by tap in PyTorch's scan order with a strict comparison, so
+    on ties the first position wins; overlapping windows add their gradients.
+    """
+    args = _geometry(kernel, stride, padding)
+    taps = argmax_taps(x, *args)
+    return _scatter(g, x.shape, args, lambda t, gt: np.where(taps == t, gt, gt.dtype.type(0)))
+
+
+def avg_pool2d_backward(x_shape, g, kernel, stride=None, padding=(0, 0)) -> np.ndarray:
+    """dL/dx of avg_pool2d: g / (kH·kW) to every position of the window, padding counted."""
+    args = _geometry(kernel, stride, padding)
+    share = g / g.dtype.type(args[0][0] * args[0][1])
+    return _scatter(share, x_shape, args, lambda t, gt: gt)
+
+
+def global_avg_pool2d_backward(x_shape, g) -> np.ndarray:
+    """dL/dx of global_avg_pool2d: each channel's gradient spread evenly over its map."""
+    n, c, h, w = x_shape
+    return np.broadcast_to(g / g.dtype.type(h * w), (n, c, h, w)).copy()
+
+
+def argmax_taps(x, kernel, stride, padding) -> np.ndarray:
+    """For every output of max_pool2d, the index i·kW + j of the window tap holding its max."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    x = floating(x)
+    n, c, h, w = x.shape
+    ho, wo = out_size(h, kh, sh, 2 * ph), out_size(w, kw, sw, 2 * pw)
+    padded = _padded(x, ph, pw, -np.inf)
+    best = padded[:, :, 0: (ho - 1) * sh + 1: sh, 0: (wo - 1) * sw + 1: sw].copy()
+    taps = np.zeros(best.shape, dtype=np.int32)
+    for i in range(kh):
+        for j in range(kw):
+            if i == j == 0:
+                continue
+            tap = padded[:, :, i: i + (ho - 1) * sh + 1: sh, j: j + (wo - 1) * sw + 1: sw]
+            wins = tap > best
+            np.copyto(best, tap, where=wins)
+            taps[wins] = i * kw + j
+    return taps
+
+
+def _geometry(kernel, stride, padding):
+    """((kH, kW), (sH, sW), (pH, pW)) with the stride defaulting to the kernel."""
+    return (pair(kernel, "kernel"), pair(kernel if stride is None else stride, "stride"),
+            pair(padding, "padding", minimum=0))
+
+
+def _padded(x, ph, pw, fill):
+    if not (ph or pw):
+        return x
+    n, c, h, w = x.shape
+    out = np.full((n, c, h + 2 * ph, w + 2 * pw), fill, dtype=x.dtype)
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
+
+
+def _scatter(g, x_shape, args, share) -> np.ndarray:
+    """Add share(tap, g) of every window tap into the padded input's gradient, then crop."""
+    (kh, kw), (sh, sw), (ph, pw) = args
+    n, c, h, w = x_shape
+    ho, wo = g.shape[2:]
+    dx = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=g.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dx[:, :, i: i + (ho - 1) * sh + 1: sh, j: j + (wo - 1) * sw + 1: sw] += share(i * kw + j, g)
+    return np.ascontiguousarray(dx[:, :, ph:ph + h, pw:pw + w])

@@ -52,33 +52,50 @@ def conv_transpose2d(
     wo = (w - 1) * sw - 2 * pw + dw * (kw - 1) + ow + 1
     if ho < 1 or wo < 1:
         raise ValueError(f"conv_transpose2d: output would be {ho}x{wo} for input {h}x{w}")
-    cg, k = c // groups, kg * groups
-    # full[:, :, ph + y, pw + x] is output (y, x); rows/cols outside are trimmed padding.
-    full = np.zeros((n, k, max(ph + ho, (h - 1) * sh + dh * (kh - 1) + 1),
-                     max(pw + wo, (w - 1) * sw + dw * (kw - 1) + 1)), dtype=x.dtype)
-    wt = weight.reshape(groups, cg, kg * kh * kw).transpose(0, 2, 1)  # BLAS reads it transposed
-    rows = max(1, min(h, conv.TILE_BYTES // max(1, k * kh * kw * w * x.itemsize)))
-    scratch = np.empty(k * kh * kw * rows * w, dtype=x.dtype)
-    for i in range(n):
-        xi = x[i].reshape(groups, cg, h * w)
-        for r0 in range(0, h, rows):
-            check_cancel(cancel, "conv_transpose2d")
-            rt = min(rows, h - r0)
-            cols = scratch[: k * kh * kw * rt * w].reshape(groups, kg * kh * kw, rt * w)
-            np.matmul(wt, xi[:, :, r0 * w:(r0 + rt) * w], out=cols)
-            _col2im(cols.reshape(k, kh, kw, rt, w), full[i], r0, (sh, sw, dh, dw))
+    full = scatter_full(x, weight, (sh, sw, dh, dw), groups, (ph + ho, pw + wo), cancel)
     out = full[:, :, ph:ph + ho, pw:pw + wo]
     if bias is not None:
         out += bias[:, None, None]
     return np.ascontiguousarray(out)
 
 
-def _col2im(cols: np.ndarray, full: np.ndarray, r0: int, geometry) -> None:
-    """Add cols (K, kH, kW, rows, W) for input rows r0.. into full (K, Hf, Wf)."""
+def scatter_full(x: np.ndarray, weight: np.ndarray, geometry, groups: int, least: tuple[int, int],
+                 cancel: Callable[[], bool] | None = None) -> np.ndarray:
+    """Every input position's weightᵀ·x added into an uncropped map (N, K, Hf, Wf).
+
+    full[:, :, y*sh + i*dh, x*sw + j*dw] receives tap (i, j) of input (y, x); it is at least
+    `least` tall and wide so a caller can crop any padding from it. This is both the
+    transposed convolution and, with a convolution's weight, that convolution's input gradient.
+    Work goes in tiles of positions across the batch, so each tile is one matrix product.
+    """
     sh, sw, dh, dw = geometry
-    _, kh, kw, rt, w = cols.shape
+    n, c, h, w = x.shape
+    _, kg, kh, kw = weight.shape
+    cg, k = c // groups, kg * groups
+    full = np.zeros((n, k, max(least[0], (h - 1) * sh + dh * (kh - 1) + 1),
+                     max(least[1], (w - 1) * sw + dw * (kw - 1) + 1)), dtype=x.dtype)
+    wt = weight.reshape(groups, cg, kg * kh * kw).transpose(0, 2, 1)  # BLAS reads it transposed
+    scratch = None
+    for n0, n1, r0, r1, c0, c1 in conv._tiles(n, h, w, k * kh * kw * x.itemsize, weight.nbytes):
+        check_cancel(cancel, "conv_transpose2d")
+        xt = np.ascontiguousarray(x[n0:n1, :, r0:r1, c0:c1].transpose(1, 0, 2, 3))
+        size = k * kh * kw * xt[0].size
+        if scratch is None:
+            scratch = np.empty(size, dtype=x.dtype)
+        cols = scratch[:size].reshape(groups, kg * kh * kw, -1)
+        np.matmul(wt, xt.reshape(groups, cg, -1), out=cols)
+        _col2im(cols.reshape(k, kh, kw, n1 - n0, r1 - r0, c1 - c0), full[n0:n1], (r0, c0), geometry)
+    return full
+
+
+def _col2im(cols: np.ndarray, full: np.ndarray, origin: tuple[int, int], geometry) -> None:
+    """Add cols (K, kH, kW, n, rows, width) for input positions from `origin` into full (n, K, Hf, Wf)."""
+    sh, sw, dh, dw = geometry
+    r0, c0 = origin
+    _, kh, kw, _, rt, wt = cols.shape
     for i in range(kh):
         y0 = r0 * sh + i * dh
         for j in range(kw):
-            x0 = j * dw
-            full[:, y0: y0 + (rt - 1) * sh + 1: sh, x0: x0 + (w - 1) * sw + 1: sw] += cols[:, i, j]
+            x0 = c0 * sw + j * dw
+            full[:, :, y0: y0 + (rt - 1) * sh + 1: sh, x0: x0 + (wt - 1) * sw + 1: sw] += \
+                cols[:, i, j].transpose(1, 0, 2, 3)

@@ -1,6 +1,8 @@
 """Element-wise activations and Softmax; they keep the shape of their input."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import kernels
 from .base import LayerType
 from .params import Param
@@ -22,6 +24,10 @@ class ReLU(_Pointwise):
     def forward(self, p, xs, w, cancel=None):
         return kernels.relu(xs[0])
 
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """The gradient passes where the input was > 0 and is 0 elsewhere."""
+        return [np.where(xs[0] > 0, g, g.dtype.type(0))], {}
+
 
 @register
 class LeakyReLU(_Pointwise):
@@ -36,6 +42,9 @@ class LeakyReLU(_Pointwise):
     def forward(self, p, xs, w, cancel=None):
         return kernels.leaky_relu(xs[0], p["negative_slope"])
 
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        return [np.where(xs[0] > 0, g, g * g.dtype.type(p["negative_slope"]))], {}
+
 
 @register
 class Sigmoid(_Pointwise):
@@ -44,6 +53,9 @@ class Sigmoid(_Pointwise):
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.sigmoid(xs[0])
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        return [g * y * (1 - y)], {}
 
 
 @register
@@ -54,14 +66,22 @@ class Tanh(_Pointwise):
     def forward(self, p, xs, w, cancel=None):
         return kernels.tanh(xs[0])
 
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        return [g * (1 - y * y)], {}
+
 
 @register
 class Softmax(_Pointwise):
     name = "Softmax"
     summary = "Turns scores into probabilities that sum to 1 over the channels (per pixel)."
+    outputs_probabilities = True
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.softmax(xs[0], axis=1)
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """y·(g − Σ g·y) over the channels: the Jacobian of softmax applied to g."""
+        return [y * (g - (g * y).sum(axis=1, keepdims=True))], {}
 
 
 @register
@@ -77,3 +97,17 @@ class Dropout(_Pointwise):
 
     def forward(self, p, xs, w, cancel=None):
         return xs[0]
+
+    def forward_train(self, p, xs, w, tape, cancel=None):
+        """Inverted dropout: zero a seeded random fraction and scale the rest by 1/(1 − rate),
+        so that running without dropping needs no rescaling."""
+        x, rate = xs[0], p["rate"]
+        if not tape.training or rate == 0:
+            return x
+        keep = tape.rng.random(x.shape, dtype=np.float32) >= rate
+        tape.saved["mask"] = keep.astype(x.dtype) / x.dtype.type(1 - rate)
+        return x * tape.saved["mask"]
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        mask = tape.saved.get("mask")
+        return [g if mask is None else g * mask], {}

@@ -8,7 +8,7 @@ NumPy forward — so adding a type means writing one class in one file.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 import numpy as np
@@ -42,6 +42,26 @@ class Window:
 GLOBAL = "global"
 
 
+@dataclass
+class Tape:
+    """One node's share of a training pass: how it behaves and what its backward needs.
+
+    `training` switches BatchNorm to batch statistics and Dropout to dropping (drawn from
+    `rng`); `saved` holds what the forward computed for the backward (a mask, x̂, σ);
+    `updates` holds new values of arrays that are kept but not trained (running
+    statistics), applied by the caller only when the whole step succeeds.
+    """
+
+    training: bool = True
+    rng: np.random.Generator | None = None
+    saved: dict[str, Any] = field(default_factory=dict)
+    updates: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+# dL/d(each input) in input order, and dL/d(each trainable array) by name.
+Grads = tuple[list[np.ndarray], dict[str, np.ndarray]]
+
+
 class LayerType:
     """Base class of a layer declaration; subclasses set the class attributes."""
 
@@ -52,6 +72,8 @@ class LayerType:
     min_inputs: ClassVar[int] = 1
     max_inputs: ClassVar[int | None] = 1
     trainable: ClassVar[tuple[str, ...]] = ()
+    # Its output is a probability distribution over the channels: a loss reads its input as logits.
+    outputs_probabilities: ClassVar[bool] = False
 
     # -- parameters -----------------------------------------------------------------
     def param(self, name: str) -> Param:
@@ -95,6 +117,18 @@ class LayerType:
 
     def forward(self, p: Params, xs: Sequence[np.ndarray], w: Weights, cancel: Cancel = None) -> np.ndarray:
         raise NotImplementedError
+
+    def forward_train(self, p: Params, xs: Sequence[np.ndarray], w: Weights, tape: Tape,
+                      cancel: Cancel = None) -> np.ndarray:
+        """The forward of a pass that will be followed by `backward`; layers that behave
+        differently while training (BatchNorm, Dropout) or keep intermediates override it."""
+        return self.forward(p, xs, w, cancel)
+
+    def backward(self, p: Params, xs: Sequence[np.ndarray], y: np.ndarray, w: Weights, g: np.ndarray,
+                 tape: Tape, cancel: Cancel = None) -> Grads:
+        """From the inputs, the output y, the weights and g = dL/dy: dL/d(each input) and
+        dL/d(each trainable array), in PyTorch's semantics."""
+        raise NotImplementedError(f"{self.name} has no backward pass")
 
     def __repr__(self) -> str:
         return f"<layer type {self.name}>"

@@ -4,7 +4,10 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+import numpy as np
+
 from .. import kernels
+from ..kernels.conv_grad import conv2d_input_grad, conv2d_weight_grad
 from . import arithmetic as ar
 from .base import LayerType, Shape, ShapeError, Window, require_image, uniform_fan_in
 from .params import Param
@@ -157,6 +160,18 @@ class Conv2D(LayerType):
         return kernels.conv2d(x, w["weight"], w.get("bias"), stride=tuple(p["stride"]), padding=pads,
                               dilation=tuple(p["dilation"]), groups=p["groups"], cancel=cancel)
 
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """dL/dx is the transposed convolution of g with the same filters (the Sharing matrix
+        transposed); dL/dW correlates x with g over every position the filter was used."""
+        x = xs[0]
+        geometry = dict(stride=tuple(p["stride"]), padding=conv_pads(p, x.shape[2:]),
+                        dilation=tuple(p["dilation"]), groups=p["groups"], cancel=cancel)
+        dx = conv2d_input_grad(g, w["weight"], x.shape, **geometry)
+        grads = {"weight": conv2d_weight_grad(x, g, tuple(p["kernel_size"]), **geometry)}
+        if "bias" in w:
+            grads["bias"] = g.sum(axis=(0, 2, 3), dtype=np.float32)
+        return [dx], grads
+
 
 @register
 class ConvTranspose2D(LayerType):
@@ -217,3 +232,17 @@ class ConvTranspose2D(LayerType):
             xs[0], w["weight"], w.get("bias"), stride=tuple(p["stride"]), padding=tuple(p["padding"]),
             output_padding=tuple(p["output_padding"]), dilation=tuple(p["dilation"]),
             groups=p["groups"], cancel=cancel)
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """The transpose of a convolution: dL/dx is that convolution applied to g, and dL/dW the
+        same correlation as Conv2D's with the roles of input and output swapped."""
+        x = xs[0]
+        pads = tuple((q, q) for q in p["padding"])
+        geometry = dict(stride=tuple(p["stride"]), padding=pads, dilation=tuple(p["dilation"]),
+                        groups=p["groups"], cancel=cancel)
+        h, wd = x.shape[2:]
+        dx = kernels.conv2d(g, w["weight"], None, **geometry)[:, :, :h, :wd]  # output_padding rows
+        grads = {"weight": conv2d_weight_grad(g, x, tuple(p["kernel_size"]), **geometry)}
+        if "bias" in w:
+            grads["bias"] = g.sum(axis=(0, 2, 3), dtype=np.float32)
+        return [dx], grads

@@ -44,3 +44,10 @@ class Dense(LayerType):
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.dense(xs[0], w["weight"], w.get("bias"))
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """dL/dx = g·W, dL/dW = gᵀ·x (the outer product of g and the input, summed over the batch)."""
+        grads = {"weight": g.T @ xs[0]}
+        if "bias" in w:
+            grads["bias"] = g.sum(axis=0)
+        return [g @ w["weight"]], grads

@@ -1,6 +1,8 @@
 """Layers that join several inputs: Add and Concat."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import kernels
 from .base import LayerType, ShapeError, fmt_shape
 from .registry import register
@@ -27,6 +29,10 @@ class Add(_Merge):
     def forward(self, p, xs, w, cancel=None):
         return kernels.add(*xs)
 
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """Every input receives the whole gradient."""
+        return [g] * len(xs), {}
+
 
 @register
 class Concat(_Merge):
@@ -43,3 +49,8 @@ class Concat(_Merge):
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.concat(xs)
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """Each input gets back its own channels of the gradient."""
+        cuts = np.cumsum([x.shape[1] for x in xs])[:-1]
+        return list(np.split(g, cuts, axis=1)), {}

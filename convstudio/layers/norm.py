@@ -1,4 +1,4 @@
-"""BatchNorm2D in inference mode (running statistics)."""
+"""BatchNorm2D: running statistics when running, batch statistics while training."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,6 +7,8 @@ from .. import kernels
 from .base import LayerType, require_image
 from .params import Param
 from .registry import register
+
+MOMENTUM = 0.1  # PyTorch's default for the running statistics
 
 
 @register
@@ -32,3 +34,27 @@ class BatchNorm2D(LayerType):
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.batch_norm2d(xs[0], w["weight"], w["bias"], w["running_mean"], w["running_var"], p["eps"])
+
+    def forward_train(self, p, xs, w, tape, cancel=None):
+        """Training mode: normalise with the batch's statistics and fold them into the running
+        ones with PyTorch's momentum 0.1 (the unbiased variance for the running statistic)."""
+        if not tape.training:
+            return self.forward(p, xs, w, cancel)
+        x = xs[0]
+        y, xhat, inv_std, mean, var = kernels.batch_norm2d_train(x, w["weight"], w["bias"], p["eps"])
+        count = x.size // x.shape[1]
+        unbiased = var * count / max(count - 1, 1)
+        tape.saved.update(xhat=xhat, inv_std=inv_std)
+        tape.updates["running_mean"] = ((1 - MOMENTUM) * w["running_mean"] + MOMENTUM * mean).astype(np.float32)
+        tape.updates["running_var"] = ((1 - MOMENTUM) * w["running_var"] + MOMENTUM * unbiased).astype(np.float32)
+        return y
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        if "xhat" in tape.saved:
+            dx, dgamma, dbeta = kernels.batch_norm2d_train_backward(
+                g, tape.saved["xhat"], tape.saved["inv_std"], w["weight"])
+            return [dx], {"weight": dgamma, "bias": dbeta}
+        inv_std = (1.0 / np.sqrt(w["running_var"].astype(np.float64) + p["eps"])).astype(g.dtype)
+        xhat = (xs[0] - w["running_mean"][:, None, None]) * inv_std[:, None, None]
+        dx = g * (w["weight"] * inv_std)[:, None, None]
+        return [dx], {"weight": (g * xhat).sum(axis=(0, 2, 3)), "bias": g.sum(axis=(0, 2, 3))}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import kernels
+from ..kernels.pool import avg_pool2d_backward, global_avg_pool2d_backward, max_pool2d_backward
 from .base import GLOBAL, LayerType, ShapeError, Window, require_image
 from .conv import sliding_shape, sliding_warnings
 from .params import Param
@@ -68,6 +69,10 @@ class MaxPool2D(_Pool):
     def forward(self, p, xs, w, cancel=None):
         return kernels.max_pool2d(xs[0], *self._args(p))
 
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """Each window's gradient goes wholly to the position of its maximum; the rest get 0."""
+        return [max_pool2d_backward(xs[0], g, *self._args(p))], {}
+
 
 @register
 class AvgPool2D(_Pool):
@@ -76,6 +81,10 @@ class AvgPool2D(_Pool):
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.avg_pool2d(xs[0], *self._args(p))
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """Each window's gradient is spread evenly over it, padding included in the divisor."""
+        return [avg_pool2d_backward(xs[0].shape, g, *self._args(p))], {}
 
 
 @register
@@ -93,3 +102,6 @@ class GlobalAvgPool2D(LayerType):
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.global_avg_pool2d(xs[0])
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        return [global_avg_pool2d_backward(xs[0].shape, g)], {}

@@ -24,6 +24,9 @@ class Flatten(LayerType):
     def forward(self, p, xs, w, cancel=None):
         return kernels.flatten(xs[0])
 
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        return [g.reshape(xs[0].shape)], {}
+
 
 @register
 class Upsample2D(LayerType):
@@ -46,6 +49,12 @@ class Upsample2D(LayerType):
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.upsample_nearest2d(xs[0], tuple(p["scale_factor"]))
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """Each input pixel collects the gradients of the copies it was repeated into."""
+        n, c, h, wd = xs[0].shape
+        sh, sw = p["scale_factor"]
+        return [g.reshape(n, c, h, sh, wd, sw).sum(axis=(3, 5))], {}
 
 
 @register
@@ -72,3 +81,8 @@ class ZeroPad2D(LayerType):
     def forward(self, p, xs, w, cancel=None):
         t, b, l, r = p["padding"]
         return kernels.zero_pad2d(xs[0], ((t, b), (l, r)))
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        t, b, l, r = p["padding"]
+        h, wd = xs[0].shape[2:]
+        return [g[:, :, t:t + h, l:l + wd]], {}

@@ -1,0 +1,137 @@
+"""Training speed: one forward + backward of ConvStudio's engine against PyTorch CPU in the same run.
+
+Run from the repository root:  python benchmarks/training.py [--repeats 7]
+
+Cases: TinyVGG at 64×64 with a batch of 32, and a VGG-style stack (VGG-16's first three blocks)
+at 112×112 with a batch of 8, plus VGG-16's forward alone at 224×224. Both sides compute the
+same loss on the same weights; PyTorch runs the module `convstudio export --to pytorch` writes.
+Runs alternate (ours, torch, ours, …) with an idle gap; figures are medians, ratios are ours ÷
+torch. Peak memory is the engine's traced allocation during one training step.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from engine import torch, torch_module  # noqa: E402
+
+from convstudio import init_weights, run  # noqa: E402
+from convstudio.engine.gradients import gradients  # noqa: E402
+from convstudio.graph import AddNode, Network  # noqa: E402
+from convstudio.io.templates import load_template  # noqa: E402
+
+GAP = 0.2
+
+
+def vgg_stack() -> Network:
+    """VGG-16's first three blocks at 112×112 and a 10-class head: the shape of a real training step."""
+    net = Network("VGG stack")
+    AddNode("Input", {"channels": 3, "height": 112, "width": 112}, node_id="image").redo(net)
+    last = "image"
+    for block, (k, convs) in enumerate([(64, 2), (128, 2), (256, 3)], 1):
+        for i in range(1, convs + 1):
+            AddNode("Conv2D", {"filters": k, "kernel_size": 3, "padding": 1}, node_id=f"conv{block}_{i}",
+                    inputs=[last]).redo(net)
+            AddNode("ReLU", {}, node_id=f"relu{block}_{i}", inputs=[f"conv{block}_{i}"]).redo(net)
+            last = f"relu{block}_{i}"
+        AddNode("MaxPool2D", {"kernel_size": 2}, node_id=f"pool{block}", inputs=[last]).redo(net)
+        last = f"pool{block}"
+    AddNode("GlobalAvgPool2D", {}, node_id="gap", inputs=[last]).redo(net)
+    AddNode("Flatten", {}, node_id="flat", inputs=["gap"]).redo(net)
+    AddNode("Dense", {"units": 10}, node_id="fc", inputs=["flat"]).redo(net)
+    return net
+
+
+def ours_step(net, x, labels, weights) -> float:
+    start = time.perf_counter()
+    gradients(net, x, labels, weights)
+    return (time.perf_counter() - start) * 1e3
+
+
+def torch_step(model, xt, yt) -> float:
+    model.zero_grad(set_to_none=True)
+    start = time.perf_counter()
+    out = model(xt).flatten(1)
+    torch.nn.functional.cross_entropy(out, yt).backward()
+    return (time.perf_counter() - start) * 1e3
+
+
+def compare(name, net, batch, repeats, forward_only=False):
+    p = next(n for n in net if n.type == "Input").params
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, p["channels"], p["height"], p["width"])).astype(np.float32)
+    weights = init_weights(net, 0)
+    classes = run(net, x[:1], weights)[[n.id for n in net if not net.consumers(n.id)][0]].size
+    labels = rng.integers(0, classes, batch)
+    ours_fn = (lambda: _time(lambda: run(net, x, weights))) if forward_only else (
+        lambda: ours_step(net, x, labels, weights))
+    ours, theirs = [], []
+    model = None
+    if torch is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            model = torch_module(net, weights, Path(tmp) / "w.npz").train(not forward_only)
+        xt, yt = torch.from_numpy(x), torch.from_numpy(labels)
+    ours_fn()  # warm up both
+    if model is not None:
+        _torch_call(model, xt, yt, forward_only)
+    for _ in range(repeats):
+        ours.append(ours_fn())
+        time.sleep(GAP)
+        if model is not None:
+            theirs.append(_torch_call(model, xt, yt, forward_only))
+            time.sleep(GAP)
+    mo = statistics.median(ours)
+    what = "forward" if forward_only else "forward+backward"
+    line = f"{name:<34} {what:<17} ours {mo:8.1f} ms"
+    if theirs:
+        mt = statistics.median(theirs)
+        line += f"   torch {mt:8.1f} ms   ratio {mo / mt:5.2f}×"
+    print(line, flush=True)
+    if not forward_only:
+        tracemalloc.start()
+        gradients(net, x, labels, weights)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"{'':<34} peak traced memory of one step: {peak / 2**20:.0f} MB", flush=True)
+
+
+def _time(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1e3
+
+
+def _torch_call(model, xt, yt, forward_only) -> float:
+    if forward_only:
+        with torch.inference_mode():
+            return _time(lambda: model(xt))
+    return torch_step(model, xt, yt)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--skip-vgg16", action="store_true", help="leave out VGG-16's forward at 224×224")
+    args = parser.parse_args()
+    if torch is None:
+        print("PyTorch is not installed: printing ConvStudio's figures only")
+    else:
+        torch.set_num_threads(2)
+    compare("TinyVGG 3×64×64, batch 32", load_template("tinyvgg"), 32, args.repeats)
+    compare("VGG-16 blocks 1–3, 3×112×112, batch 8", vgg_stack(), 8, args.repeats)
+    if not args.skip_vgg16:
+        compare("VGG-16 3×224×224, batch 1", load_template("vgg16"), 1, max(3, args.repeats // 2), forward_only=True)
+
+
+if __name__ == "__main__":
+    main()

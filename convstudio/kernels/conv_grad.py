@@ -1,0 +1,63 @@
+"""Gradients of conv2d: the input gradient is a transposed convolution, the weight gradient a
+correlation of the input with the output gradient, built from the forward's own tiles.
+
+Both reuse the forward's machinery so their scratch stays bounded the same way: the input
+gradient scatters Wᵀ·g with the transposed convolution's col2im, the weight gradient
+multiplies each im2col tile of x by the matching slice of g and sums over the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from convstudio.kernels import conv
+from convstudio.kernels.args import check_cancel, pair, side_padding
+from convstudio.kernels.gather import gather
+from convstudio.kernels.transpose import scatter_full
+
+
+def conv2d_input_grad(g, weight, x_shape, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
+                      groups: int = 1, cancel: Callable[[], bool] | None = None) -> np.ndarray:
+    """dL/dx of conv2d for g = dL/dy (N, K, Ho, Wo): Wᵀ·g scattered back, padding cropped.
+
+    Rows and columns the window never reached (stride leftovers) get a zero gradient.
+    """
+    (sh, sw), (dh, dw) = pair(stride, "stride"), pair(dilation, "dilation")
+    (pt, pb), (pl, pr) = side_padding(padding)
+    h, w = x_shape[2:]
+    weight = np.asarray(weight, dtype=g.dtype)
+    full = scatter_full(g, weight, (sh, sw, dh, dw), groups, (pt + h, pl + w), cancel)
+    return np.ascontiguousarray(full[:, :, pt:pt + h, pl:pl + w])
+
+
+def conv2d_weight_grad(x, g, kernel, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
+                       groups: int = 1, cancel: Callable[[], bool] | None = None) -> np.ndarray:
+    """dL/dW (K, C/groups, kH, kW) = Σ over images and positions of g[k] · x-window[c].
+
+    The positions are g's (N, K, Ho, Wo). Each tile of positions across the batch is gathered
+    channel-first, (C·kH·kW, positions), so one matrix product per tile does the whole sum.
+    """
+    (sh, sw), (dh, dw) = pair(stride, "stride"), pair(dilation, "dilation")
+    (pt, _), (pl, _) = side_padding(padding)
+    kh, kw = pair(kernel, "kernel")
+    g = np.asarray(g, dtype=x.dtype)
+    n, c, _, _ = x.shape
+    k, ho, wo = g.shape[1:]
+    cg, kg = c // groups, k // groups
+    grad = np.zeros((groups, kg, cg * kh * kw), dtype=x.dtype)
+    xt = x.transpose(1, 0, 2, 3)
+    scratch = None
+    for n0, n1, r0, r1, c0, c1 in conv._tiles(n, ho, wo, c * kh * kw * x.itemsize, k * c * kh * kw * x.itemsize):
+        check_cancel(cancel, "conv2d backward")
+        size = c * kh * kw * (n1 - n0) * (r1 - r0) * (c1 - c0)
+        if scratch is None:
+            scratch = np.empty(size, dtype=x.dtype)
+        cols = scratch[:size].reshape(c, kh, kw, n1 - n0, r1 - r0, c1 - c0)
+        for i in range(kh):
+            for j in range(kw):
+                gather(cols[:, i, j], xt[:, n0:n1], (r0 * sh + i * dh - pt, sh), (c0 * sw + j * dw - pl, sw))
+        gt = np.ascontiguousarray(g[n0:n1, :, r0:r1, c0:c1].transpose(1, 0, 2, 3)).reshape(groups, kg, -1)
+        grad += np.matmul(gt, cols.reshape(groups, cg * kh * kw, -1).transpose(0, 2, 1))
+    return grad.reshape(k, cg, kh, kw)

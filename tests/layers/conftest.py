@@ -1,0 +1,5 @@
+"""Lets the layer tests import their shared cases whatever pytest's import mode."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
