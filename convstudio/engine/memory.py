@@ -58,7 +58,7 @@ def kernel_scratch(type_name: str, p: dict, input_shapes, batch: int) -> int:
                      (h - 1) * sh + dh * (kh - 1) + 1)
         full_w = max(p["padding"][1] + (w - 1) * sw - 2 * p["padding"][1] + dw * (kw - 1) + p["output_padding"][1] + 1,
                      (w - 1) * sw + dw * (kw - 1) + 1)
-        columns = p["filters"] * kh * kw * w  # at least one input row of the column matrix
+        columns = p["filters"] * kh * kw  # one position of the column matrix (tiles are within CONV_SCRATCH)
         return (batch * p["filters"] * full_h * full_w + columns) * FLOAT
     if type_name == "Conv2D":
         return c * math.prod(p["kernel_size"]) * FLOAT  # one output position of the column matrix
