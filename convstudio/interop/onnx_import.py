@@ -11,6 +11,7 @@ gives back the same JSON.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import layers
+from ..engine import memory
 from ..engine.infer import infer
 from ..engine.weights import WeightSet, check_weights, save_weights
 from ..errors import ConvStudioError, FormatError, GraphError
@@ -91,9 +93,34 @@ def read_model(onnx, path: str | os.PathLike):
         raise FormatError(f"{path}: not an ONNX model with a graph (no operations found)")
     try:
         onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as e:
-        raise FormatError(f"{path}: not a valid ONNX model ({_first_line(e)})") from None
+    except Exception as e:  # noqa: BLE001 - besides ValidationError, invalid UTF-8 raises UnicodeDecodeError
+        raise FormatError(f"{path}: not a valid ONNX model ({_first_line(e) or type(e).__name__})") from None
+    _check_initializers(onnx, model, path)
     return model
+
+
+def _check_initializers(onnx, model, path) -> None:
+    """Each initializer's data must be of a known type and match its shape, and all of them must
+    fit in memory once converted, before any is converted."""
+    total = 0
+    for t in model.graph.initializer:
+        name = t.name if len(t.name) <= 60 else t.name[:57] + "..."
+        try:
+            dtype = onnx.helper.tensor_dtype_to_np_dtype(t.data_type)
+        except (KeyError, ValueError, TypeError):
+            raise FormatError(f"{path}: initializer '{name}' has an unknown data type ({t.data_type})") from None
+        count = math.prod(t.dims)
+        if any(d < 0 for d in t.dims):
+            raise FormatError(f"{path}: initializer '{name}' has a negative dimension {list(t.dims)}")
+        if t.HasField("raw_data") and t.data_location != onnx.TensorProto.EXTERNAL:
+            if len(t.raw_data) != count * dtype.itemsize:
+                raise FormatError(f"{path}: initializer '{name}' declares {'×'.join(map(str, t.dims)) or 'a scalar'} "
+                                  f"values of {dtype.itemsize} bytes but holds {len(t.raw_data):,} bytes")
+        total += count * (dtype.itemsize + memory.FLOAT)
+    limit = memory.default_limit()
+    if total > limit:
+        raise FormatError(f"{path}: its weights need about {memory.human(total)} once read, "
+                          f"more than the limit of {memory.human(limit)}")
 
 
 def _looks_like_json(path: Path) -> bool:
@@ -136,8 +163,11 @@ class Converter:
         self.onnx, self.model, self.graph, self.ops = onnx, model, model.graph, ops
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
         self.name = self.graph.name if self.graph.name not in ANONYMOUS_GRAPHS else fallback_name
-        self.constants: dict[str, np.ndarray] = {
-            t.name: onnx.numpy_helper.to_array(t) for t in self.graph.initializer}
+        try:
+            self.constants: dict[str, np.ndarray] = {
+                t.name: onnx.numpy_helper.to_array(t) for t in self.graph.initializer}
+        except (ValueError, TypeError, KeyError, OSError) as e:  # data that does not match its shape or type
+            raise FormatError(f"{fallback_name}: an initializer cannot be read ({_first_line(e)})") from None
         self.producer: dict[str, str] = {}  # tensor name → layer id
         self.shapes: dict[str, Shape] = {}  # layer id → per-sample shape
         self.nodes: list[Node] = []
@@ -199,7 +229,8 @@ class Converter:
             if prop.key == HINTS_KEY:
                 try:
                     hints = json.loads(prop.value)
-                except ValueError:
+                    json.dumps(hints)  # a document nested too deeply for later use fails here, once
+                except (ValueError, RecursionError):
                     return {}
                 return hints if isinstance(hints, dict) else {}
         return {}
@@ -212,6 +243,11 @@ class Converter:
             raise ConvStudioError(f"input '{value.name}' has shape {shown}; ConvStudio's Input layer takes "
                                   "float images N×C×H×W with fixed C, H and W")
         c, h, w = dims[1:]
+        try:
+            coerce_params("Input", {"channels": c, "height": h, "width": w})
+        except GraphError as e:
+            raise ConvStudioError(f"input '{value.name}' has shape {shown}, which the Input layer cannot take "
+                                  f"({str(e).split(': ', 1)[-1]})") from None
         nid = layer_id(value.name, "image", self.used)
         self._append(nid, "Input", {"channels": c, "height": h, "width": w}, [], (c, h, w))
         self.producer[value.name] = nid
@@ -231,7 +267,8 @@ class Converter:
                 raise op.fail(f"its output '{extra}' is used, but ConvStudio layers have one output")
         try:
             convert(self, op)
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as e:  # odd but checker-valid input
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError,
+                RecursionError) as e:  # odd but checker-valid input
             raise op.fail(f"cannot be converted ({type(e).__name__}: {_first_line(e)})") from None
 
     def _foldable(self, proto) -> bool:

@@ -299,6 +299,8 @@ def _pair_attr(op: Op, name: str) -> list[int]:
     value = list(op.attrs.get(name, [1, 1]))
     if len(value) != 2:
         raise op.fail(f"has {len(value)} {name}; 2-D layers need 2")
+    if name in ("strides", "dilations") and any(not isinstance(v, int) or v < 1 for v in value):
+        raise op.fail(f"has {name} {value}; each must be at least 1")
     return value
 
 
