@@ -1,11 +1,11 @@
-"""Fuzz the network and weights readers with thousands of damaged files and print the counts.
+"""Fuzz the network, weights and ONNX readers with thousands of damaged files and print the counts.
 
 Every file must be accepted, or refused with one short line (a ConvStudioError), within the
 per-file time limit; crashes, hangs and long messages are listed. The files are the
-templates and their weights mutated by tests/fuzz/fuzz_corpus.py (the same seeded corpus
+templates, their weights and their ONNX export mutated by tests/fuzz/fuzz_corpus.py (the same seeded corpus
 the test suite samples).
 
-    python benchmarks/fuzz.py [--network-files 10000] [--weights-files 1000] [--seed 0]
+    python benchmarks/fuzz.py [--network-files 10000] [--weights-files 1000] [--onnx-files 1000] [--seed 0]
 
 Exit status 1 when any file crashed, hung or gave a long message.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib.util
 import sys
 import tempfile
 import time
@@ -53,13 +54,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--network-files", type=int, default=10_000)
     parser.add_argument("--weights-files", type=int, default=1_000)
+    parser.add_argument("--onnx-files", type=int, default=1_000, help="0 to skip (needs the onnx package)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     bad = campaign("network files", fc.network_files(args.seed, args.network_files), fc.check_network)
     with tempfile.TemporaryDirectory() as folder:
         net, files = fc.weights_files(args.seed, args.weights_files)
         bad += campaign("weights files", files, lambda data: fc.check_weights(data, Path(folder), net))
-    print(f"total: {args.network_files + args.weights_files:,} files, {len(bad)} failure(s)")
+        onnx_count = args.onnx_files if importlib.util.find_spec("onnx") else 0
+        if onnx_count:
+            bad += campaign("ONNX models", fc.onnx_files(args.seed, onnx_count),
+                            lambda data: fc.check_onnx(data, Path(folder)))
+    print(f"total: {args.network_files + args.weights_files + onnx_count:,} files, {len(bad)} failure(s)")
     return 1 if bad else 0
 
 

@@ -322,3 +322,86 @@ def weights_files(seed: int, count: int, name: str = "lenet5") -> tuple[Any, Ite
                 kind, data = "npy", _npy(rng.choice([np.zeros(3, np.float32), np.zeros((2, 2))]))
             yield kind, data
     return net, files()
+
+
+# -- ONNX models -----------------------------------------------------------------------------------------
+def check_onnx(data: bytes, folder: Path) -> tuple[str, str]:
+    from convstudio.interop import import_onnx
+
+    path = folder / "fuzz.onnx"
+    path.write_bytes(data)
+    return classify(lambda: import_onnx(path))
+
+
+def _mutate_model(model, rng: random.Random, onnx) -> str:
+    graph = model.graph
+    kind = rng.choice(["attribute", "dims", "data-type", "raw-data", "input-dims", "op-type", "drop-input",
+                       "hints", "opset", "rename-output", "doc"])
+    if kind == "attribute":
+        nodes = [n for n in graph.node if n.attribute]
+        if nodes:
+            attr = rng.choice(rng.choice(nodes).attribute)
+            if attr.ints:
+                attr.ints[rng.randrange(len(attr.ints))] = rng.choice([0, -1, -5, 2 ** 31, 2 ** 62, 100_000])
+            elif attr.type == onnx.AttributeProto.INT:
+                attr.i = rng.choice([0, -1, 2, 2 ** 40])
+            elif attr.type == onnx.AttributeProto.FLOAT:
+                attr.f = rng.choice([float("nan"), float("inf"), -1.0, 0.0])
+            elif attr.type == onnx.AttributeProto.STRING:
+                attr.s = rng.choice([b"SAME_UPPER", b"SAME_LOWER", b"VALID", b"bogus", b"\xff"])
+    elif kind == "dims" and graph.initializer:
+        t = rng.choice(graph.initializer)
+        if t.dims:
+            t.dims[rng.randrange(len(t.dims))] = rng.choice([0, 1, 7, 2 ** 20, -3])
+    elif kind == "data-type" and graph.initializer:
+        rng.choice(graph.initializer).data_type = rng.choice([0, 2, 6, 7, 8, 9, 14, 99, 10, 11])
+    elif kind == "raw-data" and graph.initializer:
+        t = rng.choice(graph.initializer)
+        t.raw_data = t.raw_data[:rng.randrange(len(t.raw_data) + 1)] + rng.randbytes(rng.choice([0, 3, 400]))
+    elif kind == "input-dims":
+        dims = graph.input[0].type.tensor_type.shape.dim
+        dims[rng.randrange(len(dims))].dim_value = rng.choice([0, 1, 16385, 100_000, 2 ** 40])
+    elif kind == "op-type" and graph.node:
+        rng.choice(graph.node).op_type = rng.choice(["Conv", "MaxPool", "Gemm", "Softmax", "Concat", "Reshape",
+                                                     "Resize", "Pad", "Elu", "ConvTranspose", "Flatten"])
+    elif kind == "drop-input":
+        nodes = [n for n in graph.node if n.input]
+        if nodes:
+            node = rng.choice(nodes)
+            del node.input[rng.randrange(len(node.input))]
+    elif kind == "hints":
+        from convstudio.interop.onnx_support import HINTS_KEY
+        onnx.helper.set_model_props(model, {HINTS_KEY: rng.choice(["{", "[]", '{"a": 1}', "[" * 5000 + "]" * 5000,
+                                                                   '{"conv1": {"type": "Conv2D", "params": 5}}'])})
+    elif kind == "opset":
+        model.opset_import[0].version = rng.choice([1, 6, 7, 9, 11, 12, 13, 99])
+    elif kind == "rename-output" and graph.node:
+        rng.choice(graph.node).output[0] = rng.choice(["", "x", "zz", "a" * 10_000])
+    else:
+        graph.doc_string = rng.choice(["", "\x00", "é" * 100_000])
+    return kind
+
+
+def onnx_files(seed: int, count: int, names=("lenet5", "tinyvgg")) -> Iterator[tuple[str, bytes]]:
+    """`count` damaged ONNX models exported from the templates (needs the onnx package)."""
+    import onnx
+
+    from convstudio.interop import export_onnx
+
+    rng = random.Random(seed)
+    bases = []
+    for name in names:
+        net = load_template(name)
+        bases.append(export_onnx(net, init_weights(net, 0)).SerializeToString())
+    for _ in range(count):
+        data = rng.choice(bases)
+        if rng.random() < 0.7:
+            model = onnx.load_from_string(data)
+            labels = [_mutate_model(model, rng, onnx) for _ in range(rng.choice([1, 1, 2]))]
+            data = model.SerializeToString()
+        else:
+            labels = []
+        if not labels or rng.random() < 0.2:
+            kind, data = _damage_bytes(data, rng)
+            labels.append(kind)
+        yield "+".join(labels), data

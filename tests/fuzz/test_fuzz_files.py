@@ -1,4 +1,4 @@
-"""Fuzzing the file readers: damaged network and weights files are accepted or refused in one
+"""Fuzzing the file readers: damaged network, weights and ONNX files are accepted or refused in one
 short line, within the per-file time limit; never a crash, a hang or a traceback.
 
 A seeded corpus of mutated templates (see fuzz_corpus) plus hypothesis-generated documents
@@ -38,6 +38,13 @@ def test_mutated_network_files():
 def test_mutated_weights_files(tmp_path):
     net, files = fc.weights_files(seed=14, count=150)
     outcomes = [(label, fc.check_weights(data, tmp_path, net)) for label, data in files]
+    assert failures(outcomes) == []
+    assert {out for _label, (out, _d) in outcomes} == {"accepted", "refused"}
+
+
+def test_mutated_onnx_models(tmp_path):
+    pytest.importorskip("onnx")
+    outcomes = [(label, fc.check_onnx(data, tmp_path)) for label, data in fc.onnx_files(seed=14, count=300)]
     assert failures(outcomes) == []
     assert {out for _label, (out, _d) in outcomes} == {"accepted", "refused"}
 
