@@ -29,6 +29,7 @@ test: system-deps $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/infer.py
 	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/datasets.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

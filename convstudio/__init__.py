@@ -2,8 +2,9 @@
 
 The public API (the CLI and the app are built on it)::
 
-    from convstudio import load_network, save_network, infer, init_weights, run
+    from convstudio import load_network, save_network, infer, init_weights, run, load_dataset
 """
+from .engine.datasets import load_dataset
 from .engine.execute import run
 from .engine.infer import infer
 from .engine.transforms import fc_to_conv
@@ -14,5 +15,5 @@ from .io import load_network, save_network
 __version__ = "0.1.0"
 
 __all__ = ["ConvStudioError", "FormatError", "GraphError", "ResourceLimitError", "RunCancelled", "fc_to_conv", "infer",
-           "init_weights", "load_network", "load_weights", "run", "save_network", "save_weights",
+           "init_weights", "load_dataset", "load_network", "load_weights", "run", "save_network", "save_weights",
            "__version__"]

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 from convstudio.errors import ConvStudioError
 
@@ -231,6 +231,37 @@ def _noise(height: int, width: int) -> np.ndarray:
     return rng.random((3, height, width), dtype=np.float32)
 
 
+def _drawn(shape: str) -> Callable[[int, int], np.ndarray]:
+    """A black outline on white drawn with PIL.ImageDraw, as a paint program's shape tools draw it.
+
+    No anti-aliasing and a pen of about 3 % of the shorter side (at least 1 pixel): what a person
+    drawing a test image for the `shapes` classes would make, drawn independently of that dataset.
+    """
+
+    def generate(height: int, width: int) -> np.ndarray:
+        height, width = _check_size(height, width)
+        side = min(height, width)
+        pen = max(1, round(side * 0.03))
+        cx, cy = width / 2, height / 2
+        canvas = Image.new("L", (width, height), 255)
+        draw = ImageDraw.Draw(canvas)
+        if shape == "circle":
+            r = side * 0.3
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=0, width=pen)
+        elif shape == "square":
+            r = side * 0.26
+            draw.rectangle([cx - r, cy - r, cx + r, cy + r], outline=0, width=pen)
+        else:
+            points = [(cx + side * (x - 0.5), cy + side * (y - 0.5)) for x, y in _triangle_vertices(0.5, 0.56, 0.34)]
+            draw.polygon(points, outline=0, width=pen)
+        gray = np.asarray(canvas, dtype=np.float32) / np.float32(255)
+        return np.ascontiguousarray(np.broadcast_to(gray, (3, height, width)))
+
+    generate.__name__ = f"paint_{shape}"
+    generate.__doc__ = "Render at (height, width): RGB float32 (3, H, W) in [0, 1], black on white."
+    return generate
+
+
 _STRIPE_ANGLES = (0, 45, 90, 135)
 
 _SAMPLE_TABLE: dict[str, tuple[Callable[[int, int], np.ndarray], str]] = {
@@ -245,7 +276,10 @@ _SAMPLE_TABLE: dict[str, tuple[Callable[[int, int], np.ndarray], str]] = {
     "circle": (_sample(_circle), "A white disc on black: edges at every orientation"),
     "square": (_sample(_square), "A white square on black: horizontal and vertical edges only"),
     "triangle": (_sample(_triangle), "A white triangle on black: one flat and two slanted edges"),
-    "shapes": (_sample(_shapes), "A red disc, green square and blue triangle on dark grey"),
+    "paint-circle": (_drawn("circle"), "A circle outlined in black on white, as a paint program's ellipse tool draws it"),
+    "paint-square": (_drawn("square"), "A square outlined in black on white, as a paint program's rectangle tool draws it"),
+    "paint-triangle": (_drawn("triangle"), "A triangle outlined in black on white, as a paint program's polygon tool draws it"),
+    "shapes": (_sample(_shapes), "A red disc, green square and blue triangle on dark grey, apart from one another"),
     "gradient": (_sample(_gradient), "A gray ramp from black (left) to white (right)"),
     "noise": (_noise, "Seeded uniform colour noise (the same for the same size)"),
     "digit": (_sample(_digit), "A 7 drawn with two pen strokes, white on black like MNIST"),
@@ -388,11 +422,23 @@ def prepare_image(
         out = _convert_channels(_resize(source, height, width), channels)
     else:
         out = _resize(_convert_channels(source, channels), height, width)
-    out = np.clip(out, 0.0, 1.0)
+    return _normalized(np.clip(out, 0.0, 1.0), stats)
+
+
+def normalize_images(images: np.ndarray, normalize: Normalization) -> np.ndarray:
+    """Step 3 of `prepare_image` alone, for images already C×H×W: (C, H, W) or a batch (N, C, H, W).
+
+    Datasets drawn directly at the Input's size use it, so they normalize exactly as the pipeline does.
+    """
+    array = np.asarray(images, dtype=np.float32)
+    return _normalized(array, _normalization(normalize, array.shape[-3]))
+
+
+def _normalized(images: np.ndarray, stats: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
     if stats is not None:
         mean, std = stats
-        out = (out - mean) / std
-    return np.ascontiguousarray(out, dtype=np.float32)
+        images = (images - mean) / std
+    return np.ascontiguousarray(images, dtype=np.float32)
 
 
 def _as_chw(image: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from .. import layers
 from ..graph import Network
 from ..layers import Shape, ShapeError
 from . import receptive
+from .labels import classes_of_shape, labels_mismatch
 from .receptive import Field
 
 
@@ -99,6 +100,7 @@ def infer(net: Network, input_shape: Shape | None = None) -> Report:
         rep = NodeReport(nid, node.type, inputs=list(node.inputs))
         _infer_node(node, rep, nodes, input_shape)
         nodes[nid] = rep
+    _check_labels(net, order, nodes)
     for nid in cyclic:
         node = net.node(nid)
         rep = NodeReport(nid, node.type, inputs=list(node.inputs))
@@ -106,6 +108,16 @@ def infer(net: Network, input_shape: Shape | None = None) -> Report:
                                           "remove the connection that leads back"))
         nodes[nid] = rep
     return Report(net.name, order + cyclic, nodes)
+
+
+def _check_labels(net: Network, order: list[str], nodes: dict[str, NodeReport]) -> None:
+    """Warn on the output when the network's class names do not match its class scores."""
+    used = {s for r in nodes.values() for s in r.inputs}
+    outputs = [i for i in order if i not in used]
+    if len(outputs) == 1:
+        problem = labels_mismatch(net.labels, classes_of_shape(nodes[outputs[0]].shape))
+        if problem:
+            nodes[outputs[0]].diagnostics.append(Diagnostic("warning", outputs[0], problem))
 
 
 def _infer_node(node, rep: NodeReport, done: dict[str, NodeReport], input_shape) -> None:

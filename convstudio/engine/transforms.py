@@ -164,7 +164,8 @@ def fc_to_conv(network: Network, weights: WeightSet | None = None) -> tuple[Netw
     Ids, positions and all other layers are kept. The copy's weights file field is
     cleared, since the old file no longer fits it.
     """
-    copy = Network(network.name, network.description, [n.copy() for n in network], None)
+    copy = Network(network.name, network.description, [n.copy() for n in network], None,
+                   network.labels)
     cmd = FcToConv()
     cmd.redo(copy)
     return copy, (None if weights is None else convert_fc_weights(cmd.plan, weights))

@@ -239,7 +239,7 @@ class InsertOnEdge(Command):
 class SetMeta(Command):
     def __init__(self, **fields):
         super().__init__()
-        unknown = set(fields) - {"name", "description", "weights"}
+        unknown = set(fields) - {"name", "description", "weights", "labels"}
         if unknown:
             raise GraphError(f"unknown network field(s): {', '.join(sorted(unknown))}")
         self.fields = fields

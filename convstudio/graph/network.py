@@ -27,14 +27,33 @@ class Change:
     reset: bool = False
 
 
+def check_labels(labels: Iterable[str]) -> list[str]:
+    """Class names (index = class id): non-empty, distinct strings; raises GraphError naming the entry."""
+    if isinstance(labels, str):
+        raise GraphError("labels: must be a list of class names, got one text")
+    out: list[str] = []
+    for i, label in enumerate(labels):
+        if not isinstance(label, str):
+            raise GraphError(f"labels[{i}]: must be text, got {label!r}")
+        if not label.strip():
+            raise GraphError(f"labels[{i}]: a class name cannot be empty")
+        if label in out:
+            raise GraphError(f"labels[{i}]: {label!r} is already the name of class {out.index(label)}")
+        out.append(label)
+    return out
+
+
 class Network:
+    """Nodes plus the network's fields: name, description, weights file and class `labels` (may be empty)."""
+
     changed = Signal(object)
 
     def __init__(self, name: str = "Untitled", description: str = "", nodes: Iterable[Node] = (),
-                 weights: str | None = None):
+                 weights: str | None = None, labels: Iterable[str] = ()):
         self.name = name
         self.description = description
         self.weights = weights
+        self.labels = check_labels(labels)
         self._nodes: dict[str, Node] = {}
         for n in nodes:
             if n.id in self._nodes:
@@ -126,7 +145,8 @@ class Network:
                 self._journal[node_id] = (self._start[node_id], node.copy())
 
     def _meta(self) -> Node:
-        return Node(META, "Input", {"name": self.name, "description": self.description, "weights": self.weights})
+        return Node(META, "Input", {"name": self.name, "description": self.description, "weights": self.weights,
+                                    "labels": list(self.labels)})
 
     def _insert(self, node: Node, index: int | None = None) -> None:
         if node.id in self._nodes:
@@ -148,6 +168,8 @@ class Network:
         return node
 
     def _set_meta(self, **fields) -> None:
+        if "labels" in fields:
+            fields["labels"] = check_labels(fields["labels"])
         self._touch(META)
         for k, v in fields.items():
             setattr(self, k, v)
@@ -175,6 +197,7 @@ class Network:
         if META in snap:
             meta = snap[META][1].params
             self.name, self.description, self.weights = meta["name"], meta["description"], meta["weights"]
+            self.labels = list(meta["labels"])
         items = [(k, v) for k, v in self._nodes.items() if k not in snap]
         for nid, state in sorted(((k, v) for k, v in snap.items() if v and k != META), key=lambda kv: kv[1][0]):
             items.insert(state[0], (nid, state[1].copy()))

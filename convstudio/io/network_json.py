@@ -18,7 +18,7 @@ import jsonschema
 
 from .. import layers
 from ..errors import FormatError, GraphError
-from ..graph import Network, Node, coerce_params
+from ..graph import Network, Node, check_labels, coerce_params
 from ..layers.params import ParamError
 from .atomic import write_atomic
 from .paths import json_path
@@ -34,6 +34,8 @@ def network_to_dict(net: Network) -> dict:
     out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "name": net.name}
     if net.description:
         out["description"] = net.description
+    if net.labels:
+        out["labels"] = list(net.labels)
     out["layers"] = [_node_to_dict(n) for n in net]
     if net.weights:
         out["weights"] = net.weights
@@ -134,7 +136,11 @@ def network_from_dict(doc: Any) -> Network:
     _check_header(doc)
     _check_schema(doc)
     nodes = _build_nodes(doc["layers"])
-    net = Network(doc.get("name", "Untitled"), doc.get("description", ""), nodes, doc.get("weights"))
+    try:
+        labels = check_labels(doc.get("labels", []))
+    except GraphError as err:
+        raise FormatError(str(err)) from None
+    net = Network(doc.get("name", "Untitled"), doc.get("description", ""), nodes, doc.get("weights"), labels)
     _check_cycles(net)
     return net
 
@@ -283,6 +289,8 @@ def _explain(error: jsonschema.ValidationError, doc: dict) -> str:
         "const": lambda: f"must be {json.dumps(error.validator_value)}, got {_kind(inst)}",
         "enum": lambda: f"must be one of {', '.join(json.dumps(x) for x in error.validator_value)}, got {_kind(inst)}",
         "minItems": lambda: f"must have {error.validator_value} entries, got {len(inst)}",
+        "minLength": lambda: "must not be empty",
+        "uniqueItems": lambda: f"{_first_repeat(inst)} appears twice; each entry must be different",
         "maxItems": lambda: f"must have {error.validator_value} entries, got {len(inst)}",
         "minimum": lambda: f"must be ≥ {error.validator_value}, got {_kind(inst)}",
         "maximum": lambda: f"must be ≤ {error.validator_value}, got {_kind(inst)}",
@@ -303,6 +311,15 @@ def _param_reason(path: list, doc: dict) -> str | None:
     except ParamError as e:
         return f"{json_path(path[:4])}{e.where}: {e.message}"
     return None
+
+
+def _first_repeat(items: list) -> str:
+    seen: list = []
+    for item in items:
+        if item in seen:
+            return json.dumps(item, ensure_ascii=False)
+        seen.append(item)
+    return "an entry"
 
 
 def _type_word(t) -> str:

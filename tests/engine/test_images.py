@@ -447,3 +447,20 @@ def test_preview_round_trips_through_a_png(tmp_path):
     path = tmp_path / "preview.png"
     Image.fromarray(image_to_uint8_rgb(scene)).save(path)
     np.testing.assert_allclose(load_image_source(str(path)), scene, atol=0.5 / 255 + 1e-6)
+
+
+@pytest.mark.parametrize("name", ["paint-circle", "paint-square", "paint-triangle"])
+def test_paint_samples_are_black_outlines_on_white(name):
+    image = SAMPLES[name](64, 64)
+    assert np.array_equal(image[0], image[1]) and np.array_equal(image[0], image[2])
+    assert set(np.unique(image)) == {0.0, 1.0}  # drawn without anti-aliasing, as a paint program's pen
+    assert image[0, 0, 0] == 1.0 and image[0, 32, 32] == 1.0  # white paper, hollow inside
+    assert 0.02 < np.mean(image[0] == 0.0) < 0.15  # a thin outline, not a filled shape
+
+
+def test_paint_samples_ink_follows_their_perimeter():
+    """A 2-pixel pen leaves about 2 × perimeter dark pixels: circle r = 19.2, square side 33.3, triangle r = 21.8."""
+    perimeter = {"circle": 2 * np.pi * 0.3 * 64, "square": 4 * 0.52 * 64, "triangle": 3 * np.sqrt(3) * 0.34 * 64}
+    for name, length in perimeter.items():
+        ink = np.sum(SAMPLES[f"paint-{name}"](64, 64)[0] == 0.0)
+        assert ink == pytest.approx(2 * length, rel=0.12), name

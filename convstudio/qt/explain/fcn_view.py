@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QSlider, QSplitter, QStack
 
 from ...engine.explain import ScoreMaps, score_maps
 from ...engine.infer import infer
+from ...engine.labels import class_names
 from ...errors import ConvStudioError
 from ..messages import guarded
 from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled
@@ -19,14 +20,6 @@ from .score_plots import BEST, COLORMAPS, ScoreBars, ScoreMapView, legend_html
 from .text import esc, paragraphs, plain, shape
 
 BARS, MAPS, MESSAGE = 0, 1, 2
-
-
-def class_labels(net, classes: int) -> list[str]:
-    """The network's class names when it has them (a `labels` list), else "class 0", "class 1", …"""
-    names = getattr(net, "labels", None)
-    if isinstance(names, (list, tuple)) and len(names) == classes:
-        return [str(n) for n in names]
-    return [f"class {i}" for i in range(classes)]
 
 
 def last_output(snap: RunSnapshot) -> str | None:
@@ -147,7 +140,7 @@ class FcnView(QWidget):
             maps = score_maps(act, probabilities=snap.net.node(node).type == "Softmax")
         except ConvStudioError as exc:
             return self._say(f"<b>{esc(node)}</b>: {esc(exc)}. Class scores need a K×h×w or K-value output.")
-        self.maps, self.labels, self.image = maps, class_labels(snap.net, maps.classes), snap.image
+        self.maps, self.labels, self.image = maps, class_names(snap.net, maps.classes), snap.image
         out_shape = act.shape[1:]
         self.header.setText(f"<b>Class scores</b> · {esc(node)} · output {shape(out_shape)}")
         if maps.map_size == (1, 1):

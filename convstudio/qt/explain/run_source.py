@@ -144,7 +144,7 @@ class LocalSource(RunSource):
     def run(self, background: bool = True) -> None:
         """Run now; in a worker thread unless `background` is False (small networks, tests)."""
         net = net_of(self.doc)
-        copy = Network(net.name, net.description, [n.copy() for n in net], net.weights)
+        copy = Network(net.name, net.description, [n.copy() for n in net], net.weights, net.labels)
         generation = self._generation
         if not background:
             self._finish(generation, *_compute(copy))

@@ -44,7 +44,7 @@ class RunResults:
 
 
 def copy_network(net: Network) -> Network:
-    return Network(net.name, net.description, [n.copy() for n in net], net.weights)
+    return Network(net.name, net.description, [n.copy() for n in net], net.weights, net.labels)
 
 
 def fmt_seconds(seconds: float) -> str:

@@ -1,0 +1,1 @@
+"""Dataset sources (shapes, digits, folders) and the Dataset they become; `engine.datasets` is the entry point."""
