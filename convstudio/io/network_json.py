@@ -224,16 +224,17 @@ def _check_schema(doc: dict) -> None:
         raise FormatError(_explain(_most_specific(errors), doc))
 
 
-_LAYER_KEYS = frozenset({"id", "type", "params", "inputs", "position"})
 _ID = re.compile(ID_REGEX.strip("^$"))
 
 
 def _plainly_valid(entry: Any) -> bool:
     """A quick check that passes the ordinary layer entry; anything else goes to jsonschema."""
-    if type(entry) is not dict or not entry.keys() <= _LAYER_KEYS:
+    if type(entry) is not dict or not entry.keys() <= _layer_keys():
         return False
     nid, type_name = entry.get("id"), entry.get("type")
-    if type(nid) is not str or not _ID.fullmatch(nid) or type(type_name) is not str or type_name not in _TYPES():
+    if type(nid) is not str or not _ID.fullmatch(nid):
+        return False
+    if type(type_name) is not str or type_name not in _type_names():
         return False
     inputs, position = entry.get("inputs", []), entry.get("position", [0, 0])
     if type(inputs) is not list or any(type(s) is not str for s in inputs):
@@ -253,8 +254,13 @@ def _plainly_valid(entry: Any) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _TYPES() -> frozenset[str]:
+def _type_names() -> frozenset[str]:
     return frozenset(layers.names())
+
+
+@lru_cache(maxsize=1)
+def _layer_keys() -> frozenset[str]:
+    return frozenset(network_schema()["properties"]["layers"]["items"]["properties"])
 
 
 def _most_specific(errors) -> jsonschema.ValidationError:
