@@ -42,6 +42,14 @@ def starter_network() -> Network:
 
 
 class Document(QObject):
+    """One open network: graph, weights, undo history, file path and modified flag.
+
+    Replace weights only with `set_weights(arrays, text)` (trained weights, for instance): it is
+    one undo step, marks the document modified, and one Undo brings back exactly the arrays
+    there were before. Graph edits go through `push(command)`; their undo restores the weights
+    of the layers they touched too.
+    """
+
     changed = Signal(object)   # graph.Change, emitted after `report` is up to date
     state_changed = Signal()   # path, name or modified flag changed (window title)
     weights_replaced = Signal()  # an undo step or a new document changed `weight_book`
