@@ -7,6 +7,7 @@ from pathlib import Path
 from ..engine.infer import Report
 from ..engine.weights import WeightSet, init_weights, load_weights
 from ..graph import Network
+from ..io.paths import weights_beside
 
 
 def input_shape(text: str) -> tuple[int, int, int]:
@@ -25,7 +26,7 @@ def weights_file(args, net: Network) -> Path | None:
     if args.weights:
         return Path(args.weights)
     if net.weights and not args.network.startswith("template:"):
-        return Path(args.network).parent / net.weights
+        return weights_beside(args.network, net.weights)
     return None
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import images
-from ..engine.execute import run as run_network
+from ..engine.execute import check_resources, run as run_network
 from ..engine.grid import save_png, tile
 from ..engine.infer import infer
 from .. import layers
@@ -52,6 +52,7 @@ def run(args) -> int:
         raise ConvStudioError(f"--layer: no layer {unknown[0]!r} in {net.name}")
     if not args.out and not args.json:
         raise ConvStudioError("give --out FOLDER for the feature maps, or --json for the predictions")
+    check_resources(net, report)  # before drawing weights or scaling the image to a huge Input
     out = _out_folder(args.out) if args.out else None
     weights = weights_for(args, net, report)
     x = _image(args, net)

@@ -6,6 +6,7 @@ event per command.
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -112,10 +113,10 @@ class Network:
             for s in set(n.inputs):
                 if s in users:
                     users[s].append(n.id)
-        ready = [i for i in self._nodes if pending[i] == 0]
+        ready = deque(i for i in self._nodes if pending[i] == 0)
         order: list[str] = []
         while ready:
-            nid = ready.pop(0)
+            nid = ready.popleft()
             order.append(nid)
             for u in users[nid]:
                 pending[u] -= 1

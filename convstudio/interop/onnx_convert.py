@@ -14,7 +14,7 @@ import numpy as np
 from .. import layers
 from ..engine.infer import infer
 from ..engine.weights import WeightSet, check_weights
-from ..errors import ConvStudioError, GraphError
+from ..errors import ConvStudioError, FormatError, GraphError
 from ..graph import Network, Node, coerce_params, id_prefix, layered_positions
 from ..layers import Shape, ShapeError, fmt_shape
 from ..layers.arithmetic import same_pad
@@ -60,8 +60,11 @@ class Converter:
         self.onnx, self.model, self.graph, self.ops = onnx, model, model.graph, ops
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
         self.name = self.graph.name if self.graph.name not in ANONYMOUS_GRAPHS else fallback_name
-        self.constants: dict[str, np.ndarray] = {
-            t.name: onnx.numpy_helper.to_array(t) for t in self.graph.initializer}
+        try:
+            self.constants: dict[str, np.ndarray] = {
+                t.name: onnx.numpy_helper.to_array(t) for t in self.graph.initializer}
+        except (ValueError, TypeError, KeyError, OSError) as e:  # data that does not match its shape or type
+            raise FormatError(f"{fallback_name}: an initializer cannot be read ({first_line(e)})") from None
         self.producer: dict[str, str] = {}  # tensor name → layer id
         self.shapes: dict[str, Shape] = {}  # layer id → per-sample shape
         self.nodes: list[Node] = []
@@ -123,7 +126,8 @@ class Converter:
             if prop.key == HINTS_KEY:
                 try:
                     hints = json.loads(prop.value)
-                except ValueError:
+                    json.dumps(hints)  # a document nested too deeply for later use fails here, once
+                except (ValueError, RecursionError):
                     return {}
                 return hints if isinstance(hints, dict) else {}
         return {}
@@ -136,6 +140,11 @@ class Converter:
             raise ConvStudioError(f"input '{value.name}' has shape {shown}; ConvStudio's Input layer takes "
                                   "float images N×C×H×W with fixed C, H and W")
         c, h, w = dims[1:]
+        try:
+            coerce_params("Input", {"channels": c, "height": h, "width": w})
+        except GraphError as e:
+            raise ConvStudioError(f"input '{value.name}' has shape {shown}, which the Input layer cannot take "
+                                  f"({str(e).split(': ', 1)[-1]})") from None
         nid = layer_id(value.name, "image", self.used)
         self._append(nid, "Input", {"channels": c, "height": h, "width": w}, [], (c, h, w))
         self.producer[value.name] = nid
@@ -167,7 +176,8 @@ class Converter:
                 raise op.fail(f"its output '{extra}' is used, but ConvStudio layers have one output")
         try:
             convert(self, op)
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as e:  # odd but checker-valid input
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError,
+                RecursionError) as e:  # odd but checker-valid input
             raise op.fail(f"cannot be converted ({type(e).__name__}: {first_line(e)})") from None
 
     def _foldable(self, proto) -> bool:
@@ -305,6 +315,8 @@ def pair_attr(op: Op, name: str) -> list[int]:
     value = list(op.attrs.get(name, [1, 1]))
     if len(value) != 2:
         raise op.fail(f"has {len(value)} {name}; 2-D layers need 2")
+    if name in ("strides", "dilations") and any(not isinstance(v, int) or v < 1 for v in value):
+        raise op.fail(f"has {name} {value}; each must be at least 1")
     return value
 
 

@@ -10,9 +10,11 @@ gives back the same JSON.
 """
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
+from ..engine import memory
 from ..engine.weights import WeightSet, save_weights, weights_path_for
 from ..errors import ConvStudioError, FormatError
 from ..graph import Network
@@ -71,9 +73,34 @@ def read_model(onnx, path: str | os.PathLike):
         raise FormatError(f"{path}: not an ONNX model with a graph (no operations found)")
     try:
         onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as e:
-        raise FormatError(f"{path}: not a valid ONNX model ({first_line(e)})") from None
+    except Exception as e:  # noqa: BLE001 - besides ValidationError, invalid UTF-8 raises UnicodeDecodeError
+        raise FormatError(f"{path}: not a valid ONNX model ({first_line(e) or type(e).__name__})") from None
+    _check_initializers(onnx, model, path)
     return model
+
+
+def _check_initializers(onnx, model, path) -> None:
+    """Each initializer's data must be of a known type and match its shape, and all of them must
+    fit in memory once converted, before any is converted."""
+    total = 0
+    for t in model.graph.initializer:
+        name = t.name if len(t.name) <= 60 else t.name[:57] + "..."
+        try:
+            dtype = onnx.helper.tensor_dtype_to_np_dtype(t.data_type)
+        except (KeyError, ValueError, TypeError):
+            raise FormatError(f"{path}: initializer '{name}' has an unknown data type ({t.data_type})") from None
+        count = math.prod(t.dims)
+        if any(d < 0 for d in t.dims):
+            raise FormatError(f"{path}: initializer '{name}' has a negative dimension {list(t.dims)}")
+        if t.HasField("raw_data") and t.data_location != onnx.TensorProto.EXTERNAL:
+            if len(t.raw_data) != count * dtype.itemsize:
+                raise FormatError(f"{path}: initializer '{name}' declares {'×'.join(map(str, t.dims)) or 'a scalar'} "
+                                  f"values of {dtype.itemsize} bytes but holds {len(t.raw_data):,} bytes")
+        total += count * (dtype.itemsize + memory.FLOAT)
+    limit = memory.default_limit()
+    if total > limit:
+        raise FormatError(f"{path}: its weights need about {memory.human(total)} once read, "
+                          f"more than the limit of {memory.human(limit)}")
 
 
 def _looks_like_json(path: Path) -> bool:

@@ -29,6 +29,6 @@ def run_app(argv: list[str]) -> int:
     window = MainWindow()
     window.showMaximized() if window.start_maximized else window.show()
     paths = [a for a in argv if not a.startswith("-")]
-    if paths:
+    if not window.offer_restore() and paths:
         window.files.load(paths[0])
     return app.exec()

@@ -51,7 +51,12 @@ def softmax(c: Converter, op: Op) -> None:
     rank = len(shape) + 1
     axis = op.attrs.get("axis", -1 if c.opset >= 13 else 1) % rank
     flat_before_13 = c.opset < 13 and shape[1:] not in ((), (1, 1))
-    if axis != 1 or flat_before_13:
+    if flat_before_13:
+        dims = "×".join(map(str, shape[axis - 1:]))
+        raise op.fail(f"(opset {c.opset}) flattens the {dims} values from axis {axis} on into one axis and "
+                      "takes a single softmax over all of them; ConvStudio's Softmax works over the channels "
+                      "at each position (opset 13 and later express that as axis 1)")
+    if axis != 1:
         raise op.fail(f"takes the softmax over axis {axis} of a rank-{rank} tensor; "
                       "ConvStudio's Softmax works over the channels (axis 1)")
     c.output(op, c.add(op, "Softmax", {}, [x]))
