@@ -66,7 +66,7 @@ def gradients(net: Network, x: np.ndarray | Mapping[str, np.ndarray], labels: np
     report = infer(net, input_shape=first.shape[1:])
     if report.errors:
         raise ConvStudioError(f"cannot train: {report.errors[0].message}")
-    check_memory(report, first.shape[0], memory_limit)
+    check_memory(report, first.shape[0], memory_limit, net)
     weights = init_weights(net, 0, report) if weights is None else weights
     check_weights(net, weights, report)
     head = output_node(net, report)
@@ -82,10 +82,10 @@ def gradients(net: Network, x: np.ndarray | Mapping[str, np.ndarray], labels: np
     return Gradients(float(value), grads, weight_grads, acts, acts[logit_id], updates)
 
 
-def check_memory(report: Report, batch: int, limit: int | None = None) -> None:
+def check_memory(report: Report, batch: int, limit: int | None = None, net: Network | None = None) -> None:
     """Refuse a training step that would not fit, with the sizes, before allocating anything."""
     count = sum(r.params or 0 for r in report.nodes.values())
-    need = memory.estimate(report, batch, count)
+    need = memory.estimate(report, batch, count, net)
     total = BACKWARD_FACTOR * need["activations"] + 3 * need["weights"] + need["scratch"]
     limit = memory.default_limit() if limit is None else limit
     if total > limit:

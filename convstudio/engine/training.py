@@ -139,7 +139,7 @@ class Trainer:
         config.check()
         check_trainable(net, data)
         report = infer(net)
-        check_memory(report, min(config.batch_size, len(data.y_train)), memory_limit)
+        check_memory(report, min(config.batch_size, len(data.y_train)), memory_limit, net)
         weights = init_weights(net, config.seed, report) if weights is None else weights
         check_weights(net, weights, report)
         self.net, self.data, self.config = net, data, config
