@@ -15,11 +15,13 @@ from ..panels import colormaps
 from ..panels.gradient_tiles import symmetric_limit
 from ..panels.qimages import to_qimage
 from . import grid_painter as gp
-from .window_canvas import WindowCanvas
+from .crop import visible_range
+from .window_canvas import LABEL_W, GridGeometry, WindowCanvas
 
 CAPTION_H = 34.0
 BAR_W = 10.0
 ARGMAX = QColor("#2e7d32")
+VALUE_CELL = 36.0  # large enough to write a value in: the routing picture zooms in around the window
 
 
 @dataclass
@@ -34,9 +36,9 @@ def panel_rgb(panel: Panel) -> tuple[np.ndarray, str]:
     v = np.nan_to_num(np.asarray(panel.values, dtype=np.float32))
     if panel.kind == "signed":
         m = symmetric_limit(v)
-        return colormaps.apply(0.5 + v / (2 * m), colormaps.DIVERGING), f"−{m:.3g} · 0 · +{m:.3g}"
+        return colormaps.apply(0.5 + v / (2 * m), colormaps.DIVERGING), f"±{m:.3g}, 0 white"
     if panel.kind == "mask":
-        return colormaps.apply(v, "gray"), "black 0 · white 1"
+        return colormaps.apply(v, "gray"), "black 0, white 1"
     lo, hi = float(v.min()), float(v.max())
     span = hi - lo if hi > lo else 1.0
     return colormaps.apply((v - lo) / span, colormaps.DEFAULT), f"{lo:.3g} … {hi:.3g}"
@@ -93,7 +95,7 @@ class MapStrip(QWidget):
             bold = QFont(self.font())
             bold.setBold(True)
             p.setFont(bold)
-            top = QRectF(rect.left(), rect.top() - CAPTION_H, max(rect.width(), 120), CAPTION_H - 2)
+            top = QRectF(rect.left(), rect.top() - CAPTION_H, rect.width() + 10, CAPTION_H - 2)
             p.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom | Qt.TextFlag.TextWordWrap,
                        panel.title)
             p.setFont(self.font())
@@ -102,8 +104,8 @@ class MapStrip(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect)
             p.setPen(gp.MUTED)
-            p.drawText(QRectF(rect.left(), rect.bottom() + 2, max(rect.width(), 120), 18),
-                       Qt.AlignmentFlag.AlignLeft, caption)
+            p.drawText(QRectF(rect.left(), rect.bottom() + 2, rect.width() + 10, 2 * CAPTION_H - 4),
+                       Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, caption)
         p.end()
 
 
@@ -176,6 +178,18 @@ class RouteCanvas(WindowCanvas):
         self.route = route
         self.set_position(route.row, route.col)
 
+    def _geometry(self, area, shape, focus_rows, focus_cols) -> GridGeometry:
+        """As the Sliding Window tab, but zoomed in around the window so its values can be written."""
+        g = super()._geometry(area, shape, focus_rows, focus_cols)
+        if g.cell >= VALUE_CELL or self.route is None:
+            return g
+        cell = VALUE_CELL
+        rows = visible_range(shape[0], focus_rows, int((g.rows[1] - g.rows[0]) * g.cell / cell))
+        cols = visible_range(shape[1], focus_cols, int((g.cols[1] - g.cols[0]) * g.cell / cell))
+        space_w = area.width() - LABEL_W
+        x = area.left() + LABEL_W + max(0.0, (space_w - (cols[1] - cols[0]) * cell) / 2)
+        return GridGeometry(x, g.y, cell, rows, cols)
+
     def _paint_taps(self, p: QPainter, g) -> None:
         super()._paint_taps(p, g)
         r = self.route
@@ -187,7 +201,7 @@ class RouteCanvas(WindowCanvas):
             rect = g.rect(y, x)
             v = r.values.flat[i]
             if np.isfinite(v):
-                gp.cell_text(p, rect, f"{v:.2f}".replace("-", "−"))
+                gp.cell_text(p, rect, f"{v:.3g}".replace("-", "−"))
             if r.share.flat[i] != 0 or (y, x) == r.argmax:
                 p.setPen(QPen(ARGMAX, 3))
                 p.setBrush(Qt.BrushStyle.NoBrush)

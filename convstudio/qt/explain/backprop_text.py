@@ -57,10 +57,11 @@ def pool_html(route: WindowRoute, kind: str, dx_diff: float) -> str:
         rule = (f"Average pooling gave each of the {kh * kw} inputs the same weight 1/{kh * kw}, so the gradient "
                 f"{g(route.g)} is spread evenly: {g(route.share.flat[0])} to each.")
     cells = ", ".join(g(v) for v in route.share.reshape(-1))
+    values = ", ".join("pad" if not np.isfinite(v) else g(v) for v in route.values.reshape(-1))
     return paragraphs(
         f"<span style='font-size:large'>Output (ch {route.channel}, row {route.row}, col {route.col}) got "
         f"dL/dy = <b>{g(route.g)}</b>; backward sends it to {where}.</span>",
-        rule, f"What the layer's backward sends to the window's cells, row by row: {cells}.",
+        rule, f"The window's inputs, row by row: {values}. What the layer's backward sends to them: {cells}.",
         f"Sum of the whole dL/dx vs sum of dL/dy: difference {dx_diff:.1e} — pooling moves gradient, it never "
         "creates or loses any. No weights here either.")
 

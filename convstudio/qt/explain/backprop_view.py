@@ -276,6 +276,12 @@ class BackpropView(QWidget):
     def _show_conv(self, run, node) -> None:
         lg = bp.layer_gradient(run, node.id)
         w = lg.dw["weight"]
+        if self._placed_for != node.id:  # start on the filter that gets the most gradient
+            self._placed_for = node.id
+            self._limit("filter", w.shape[0] - 1)
+            self.spins["filter"].blockSignals(True)
+            self.spins["filter"].setValue(int(np.argmax(np.abs(w).reshape(w.shape[0], -1).sum(axis=1))))
+            self.spins["filter"].blockSignals(False)
         k = self._limit("filter", w.shape[0] - 1)
         c = self._limit("slice", w.shape[1] - 1)
         corr = bp.weight_correlation(lg, run, k, c)

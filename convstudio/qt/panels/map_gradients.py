@@ -7,7 +7,7 @@ GradientSource (a `gradients()` pass in the background), never from the GUI thre
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QCheckBox
 
 from . import colormaps
@@ -22,8 +22,9 @@ TIP = ("Show dL/d(output) beside each map: how the loss of the target class chan
 class MapGradients(QObject):
     redraw = Signal()  # the gradients to show changed: re-render the page and the large view
 
-    def __init__(self, parent=None):
+    def __init__(self, main_view: MapView, parent=None):
         super().__init__(parent)
+        self.main_view = main_view  # the large feature map: its histogram gives way to the gradient
         self.source: GradientSource | None = None
         self.toggle = QCheckBox("Show gradients", objectName="maps-gradients", toolTip=TIP)
         self.toggle.setEnabled(False)
@@ -46,7 +47,29 @@ class MapGradients(QObject):
         if self.source is not None:
             self.source.demand("feature-maps", on)
         self.view.setVisible(on)
+        self.main_view.hist.setVisible(not on)
         self.redraw.emit()
+
+    def watch(self, large) -> None:
+        """Follow the size of the splitter holding the large map and its gradient."""
+        self.large = large
+        large.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is getattr(self, "large", None) and event.type() == QEvent.Type.Resize:
+            self.fit(obj)
+        return False
+
+    def fit(self, large) -> None:
+        """The large map and its gradient side by side in a wide area, one above the other in a tall one."""
+        wide = large.width() > large.height()
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if large.orientation() != orientation:
+            large.setOrientation(orientation)
+            extent = large.width() if wide else large.height()
+            large.setSizes([extent // 2, extent - extent // 2])
+            for view in (self.main_view, self.view):
+                view.plot.autoRange(padding=0.02)
 
     def maps(self, node_id: str | None, shape) -> np.ndarray | None:
         """dL/dy of `node_id` (C, H, W) when shown and in step with the maps, else None."""
@@ -80,6 +103,8 @@ class MapGradients(QObject):
             return
         m = symmetric_limit(g)
         v = g[channel]
+        shown = self.view.values
+        keep_view = keep_view and shown is not None and shown.shape == v.shape  # a first picture is framed
         self.view.show_map(f"<b>dL/dy</b> · ch {channel} · min {v.min():.3g} · max {v.max():.3g} "
                            f"(colour scale ±{m:.3g}, 0 = white)", v, (-m, m), colormaps.DIVERGING, keep_view)
 
