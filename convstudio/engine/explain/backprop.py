@@ -160,34 +160,60 @@ class WindowRoute:
     argmax: tuple[int, int] | None  # padded-grid cell holding the max (sliding "max")
 
 
-def window_route(r: GradientRun, node_id: str, channel: int, row: int, col: int) -> WindowRoute:
-    """Backward of one output value alone: g at (channel, row, col) and zero elsewhere."""
-    net = r.net
+@dataclass
+class PoolWindow:
+    """One output of a max or average pool: its window's cells and input values, and the max's cell."""
+
+    window: SlidingWindow
+    cells: list[tuple[int, int]]    # padded-grid cells of the taps, row by row
+    values: np.ndarray              # (kh, kw) input values (NaN on padding)
+    argmax: tuple[int, int] | None  # padded-grid cell of the first maximum in scan order (max pools)
+
+    def input_cell(self, cell: tuple[int, int]) -> tuple[int, int]:
+        """A padded-grid cell as (row, column) of the real input."""
+        return cell[0] - self.window.rows.pad[0], cell[1] - self.window.cols.pad[0]
+
+
+def pool_window(net: Network, node_id: str, x: np.ndarray, channel: int, row: int, col: int) -> PoolWindow:
+    """The window output (channel, row, col) of a pooling layer read from its input `x` (C, H, W)."""
     node = net.node(node_id)
     if node.decl.sliding not in ("max", "mean"):
         raise ConvStudioError(f"{node_id} is a {node.type} layer, not a max or average pool")
     sw = node_window(net, node_id)
+    if not (0 <= row < sw.rows.output and 0 <= col < sw.cols.output and 0 <= channel < x.shape[0]):
+        raise ConvStudioError(f"{node_id}: channel {channel}, row {row}, column {col} is outside its output")
+    cells = sw.cells(row, col)
+    top, left = sw.rows.pad[0], sw.cols.pad[0]
+    values = np.full((len(sw.rows.taps[row]), len(sw.cols.taps[col])), np.nan, np.float32)
+    for i, (py, px) in enumerate(cells):
+        iy, ix = py - top, px - left
+        if 0 <= iy < x.shape[1] and 0 <= ix < x.shape[2]:
+            values.flat[i] = x[channel, iy, ix]
+    argmax = None
+    if node.decl.sliding == "max" and np.isfinite(values).any():
+        argmax = cells[int(np.nanargmax(values))]  # the first maximum in scan order, as PyTorch picks
+    return PoolWindow(sw, cells, values, argmax)
+
+
+def window_route(r: GradientRun, node_id: str, channel: int, row: int, col: int) -> WindowRoute:
+    """Backward of one output value alone: g at (channel, row, col) and zero elsewhere."""
+    net = r.net
+    node = net.node(node_id)
     acts = r.grads.activations
     x, y = acts[node.inputs[0]], acts[node_id]
+    pw = pool_window(net, node_id, x[0], channel, row, col)
     g_full = r.grads.outputs[node_id]
     one = np.zeros_like(g_full)
     one[0, channel, row, col] = g_full[0, channel, row, col]
     dxs, _ = backward(net, node_id, [x], y, {}, one)
     dx = np.asarray(dxs[0])[0, channel]
-    cells = sw.cells(row, col)
-    top, left = sw.rows.pad[0], sw.cols.pad[0]
-    k = (len(sw.rows.taps[row]), len(sw.cols.taps[col]))
-    values = np.full(k, np.nan, np.float32)
-    share = np.zeros(k, np.float32)
-    for i, (py, px) in enumerate(cells):
-        iy, ix = py - top, px - left
-        if 0 <= iy < x.shape[2] and 0 <= ix < x.shape[3]:
-            values.flat[i] = x[0, channel, iy, ix]
+    share = np.zeros(pw.values.shape, np.float32)
+    for i, cell in enumerate(pw.cells):
+        iy, ix = pw.input_cell(cell)
+        if 0 <= iy < dx.shape[0] and 0 <= ix < dx.shape[1]:
             share.flat[i] = dx[iy, ix]
-    argmax = None
-    if node.decl.sliding == "max" and np.isfinite(values).any():
-        argmax = cells[int(np.nanargmax(values))]  # first max in scan order, as PyTorch picks
-    return WindowRoute(sw, channel, row, col, float(g_full[0, channel, row, col]), values, share, cells, argmax)
+    return WindowRoute(pw.window, channel, row, col, float(g_full[0, channel, row, col]), pw.values, share,
+                       pw.cells, pw.argmax)
 
 
 # -- Conv2D: the transposed matrix and the correlation -------------------------------------------------

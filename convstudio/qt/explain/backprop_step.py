@@ -3,6 +3,7 @@ before and after, each layer's relative change ‖Δw‖/‖w‖, and Apply as o
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDoubleSpinBox, QGroupBox, QPushButton, QVBoxLayout
+from shiboken6 import isValid
 
 from ...engine.explain.backprop import GradientRun, StepResult, sgd_step
 from ..jobs import start_job
@@ -51,6 +52,8 @@ class StepBox(QGroupBox):
                              on_finished=lambda r: self._done(run, r), on_failed=self._failed)
 
     def _done(self, run: GradientRun, result: StepResult) -> None:
+        if not isValid(self):  # the window closed meanwhile
+            return
         self.job = None
         self.step.setEnabled(self.run is not None)
         if run is not self.run:
@@ -70,6 +73,8 @@ class StepBox(QGroupBox):
             "scores a little higher."))
 
     def _failed(self, text: str) -> None:
+        if not isValid(self):
+            return
         self.job = None
         self.step.setEnabled(self.run is not None)
         self.text.setText(esc(text))

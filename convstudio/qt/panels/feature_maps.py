@@ -280,6 +280,9 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
             text, colour = "", ""
         if colour is None:
             return
+        if not text and self.gradients.on and self.maps is not None:
+            self._gradient_note()  # nothing to warn about: the line says what the gradient pictures are
+            return
         self.note.setText(text)
         self.note.setStyleSheet(f"color: {colour};" if colour else "")
         self.note.setVisible(bool(text) and c.results is not None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
+from shiboken6 import isValid
 
 from ...engine.explain.backprop import GradientRun, gradient_run
 from ...engine.gradients import logit_node, output_node
@@ -119,7 +120,7 @@ class GradientSource(QObject):
         return acts[first][None], predicted
 
     def _finish(self, generation: int, run: GradientRun | None, error: str) -> None:
-        if generation != self._generation:
+        if not isValid(self) or generation != self._generation:  # the window closed meanwhile, or superseded
             return
         self._job = None
         self.run, self.error = run, error
@@ -129,5 +130,5 @@ class GradientSource(QObject):
         self._finish(generation, None, text.rstrip(".") + ".")
 
     def _drop(self, generation: int) -> None:
-        if generation == self._generation:
+        if isValid(self) and generation == self._generation:
             self._job = None

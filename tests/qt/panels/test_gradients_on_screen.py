@@ -227,3 +227,21 @@ def test_filters_show_dl_dw_under_each_filter(qtbot, gwin):
     np.testing.assert_allclose(filters.gradients.weight_grad("conv1", filters.weight.shape),
                                ref.weights["conv1"]["weight"], atol=1e-8)
     assert "dL/dW" in filters.explain.text()
+
+
+def test_one_value_on_a_max_pool_pixel_marks_the_maximum(qtbot, gwin):
+    panels = gwin._test_panels
+    breakdown = gwin.explain.views["breakdown"]
+    x = panels.controller.results.activations["relu1"]
+    for c, r, col in [(1, 2, 3), (3, 5, 0)]:
+        panels.feature_maps.pixel_clicked.emit("pool1", c, r, col)
+        window = x[c, 2 * r:2 * r + 2, 2 * col:2 * col + 2]
+        dy, dx = np.unravel_index(int(np.argmax(window)), (2, 2))
+        assert breakdown.pool is not None
+        assert breakdown.pool.input_cell(breakdown.pool.argmax) == (2 * r + dy, 2 * col + dx)
+        np.testing.assert_array_equal(breakdown.pool.values, window)
+        text = breakdown.text()
+        assert f"the maximum (▶) is the input at row {2 * r + dy}, column {2 * col + dx}" in text
+        assert text.count("▶") == 2  # named once in the sentence, marked once in the table
+    panels.feature_maps.pixel_clicked.emit("relu1", 0, 1, 1)
+    assert breakdown.pool is None and "▶" not in breakdown.text()
