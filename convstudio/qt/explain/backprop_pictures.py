@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...engine.explain.backprop import LossGradient, WindowRoute
@@ -18,7 +18,7 @@ from . import grid_painter as gp
 from .crop import visible_range
 from .window_canvas import LABEL_W, GridGeometry, WindowCanvas
 
-CAPTION_H = 34.0
+CAPTION_H = 34.0  # under each map: its colour scale, up to two lines
 BAR_W = 10.0
 ARGMAX = QColor("#2e7d32")
 VALUE_CELL = 36.0  # large enough to write a value in: the routing picture zooms in around the window
@@ -29,19 +29,29 @@ class Panel:
     title: str
     values: np.ndarray   # (h, w)
     kind: str = "signed"  # "signed": ±max|v| diverging; "mask": 0 black … 1 white; "values": viridis
+    limit: float | None = None  # a signed panel's scale when several panels share one
 
 
 def panel_rgb(panel: Panel) -> tuple[np.ndarray, str]:
     """Coloured pixels of a panel and the caption of its colour scale."""
     v = np.nan_to_num(np.asarray(panel.values, dtype=np.float32))
     if panel.kind == "signed":
-        m = symmetric_limit(v)
+        m = panel.limit or symmetric_limit(v)
         return colormaps.apply(0.5 + v / (2 * m), colormaps.DIVERGING), f"±{m:.3g}, 0 white"
     if panel.kind == "mask":
         return colormaps.apply(v, "gray"), "black 0, white 1"
     lo, hi = float(v.min()), float(v.max())
     span = hi - lo if hi > lo else 1.0
     return colormaps.apply((v - lo) / span, colormaps.DEFAULT), f"{lo:.3g} … {hi:.3g}"
+
+
+def wrapped(vector: np.ndarray) -> np.ndarray:
+    """A long vector as a near-square block, row by row (NaN fills the last row): readable at any length."""
+    v = np.asarray(vector, dtype=np.float32).reshape(-1)
+    cols = max(1, int(np.ceil(np.sqrt(v.size))))
+    out = np.full(-(-v.size // cols) * cols, np.nan, np.float32)
+    out[:v.size] = v
+    return out.reshape(-1, cols)
 
 
 class MapStrip(QWidget):
@@ -54,6 +64,8 @@ class MapStrip(QWidget):
         self.setMinimumSize(240, 150)
         self.panels: list[Panel] = []
         self._cache: list = []
+        self._title = CAPTION_H
+        self._column = 0.0
 
     def sizeHint(self) -> QSize:
         return QSize(560, 300)
@@ -62,6 +74,16 @@ class MapStrip(QWidget):
         self.panels = panels
         self._cache = [(to_qimage(np.ascontiguousarray(rgb)), caption) for rgb, caption in map(panel_rgb, panels)]
         self.update()
+
+    def _title_h(self, width: float) -> float:
+        """Room above each map for its title, wrapped at the map's width (at most three lines)."""
+        bold = QFont(self.font())
+        bold.setBold(True)
+        fm = QFontMetrics(bold)
+        box = QRect(0, 0, max(int(width) + 8, 40), 1000)
+        tallest = max((fm.boundingRect(box, Qt.TextFlag.TextWordWrap, p.title).height() for p in self.panels),
+                      default=fm.height())
+        return min(tallest, 3 * fm.height()) + 4
 
     def layout_cells(self) -> list[QRectF]:
         """Where each map's picture goes: one row when they fit, two rows otherwise."""
@@ -72,17 +94,20 @@ class MapStrip(QWidget):
         best = None
         for rows in (1, 2):
             cols = -(-n // rows)
-            cell = min((w - (cols - 1) * 12) / cols, (h - rows * CAPTION_H * 2) / rows)
+            width = (w - (cols - 1) * 12) / cols
+            title = self._title_h(width)
+            cell = min(width, (h - rows * (title + CAPTION_H)) / rows)
             if best is None or cell > best[0]:
-                best = (cell, rows, cols)
-        cell, rows, cols = best
+                best = (cell, rows, cols, title, width)
+        cell, rows, cols, title, self._column = best
+        self._title = title
         out = []
         for i, p in enumerate(self.panels):
             r, c = divmod(i, cols)
             ph, pw = p.values.shape
             scale = max(cell, 10.0) / max(ph, pw)
-            x = 4 + c * (cell + 12)
-            y = 4 + CAPTION_H + r * (cell + 2 * CAPTION_H)
+            x = 4 + c * (self._column + 12)
+            y = 4 + title + r * (cell + title + CAPTION_H)
             thin = min(cell * 0.3, 48.0)  # a vector or a wide matrix still gets a readable band
             out.append(QRectF(x, y, max(pw * scale, min(thin, 24.0)), max(ph * scale, thin)))
         return out
@@ -90,12 +115,14 @@ class MapStrip(QWidget):
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#fbfbfc"))
-        for panel, (image, caption), rect in zip(self.panels, self._cache, self.layout_cells()):
+        cells = self.layout_cells()
+        width = self._column
+        for panel, (image, caption), rect in zip(self.panels, self._cache, cells):
             p.setPen(gp.TEXT)
             bold = QFont(self.font())
             bold.setBold(True)
             p.setFont(bold)
-            top = QRectF(rect.left(), rect.top() - CAPTION_H, rect.width() + 10, CAPTION_H - 2)
+            top = QRectF(rect.left(), rect.top() - self._title, width + 8, self._title - 2)
             p.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom | Qt.TextFlag.TextWordWrap,
                        panel.title)
             p.setFont(self.font())
@@ -104,7 +131,7 @@ class MapStrip(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect)
             p.setPen(gp.MUTED)
-            p.drawText(QRectF(rect.left(), rect.bottom() + 2, rect.width() + 10, 2 * CAPTION_H - 4),
+            p.drawText(QRectF(rect.left(), rect.bottom() + 2, width + 8, CAPTION_H - 2),
                        Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, caption)
         p.end()
 

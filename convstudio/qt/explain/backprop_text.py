@@ -98,7 +98,8 @@ def dense_html(lg: LayerGradient, outer: np.ndarray) -> str:
         f"<span style='font-size:large'><b>dL/dW = dL/dy ⊗ x</b>: a {n_out}×{n_in:,} outer product</span>",
         f"Each of the {n_out} units has its own weight for each of the {n_in:,} inputs; weight (j, i) multiplied "
         f"x<sub>i</sub> into y<sub>j</sub>, so its gradient is dL/dy<sub>j</sub> × x<sub>i</sub>. Row j of the "
-        "picture is x scaled by unit j's gradient: inputs that were 0 get no change.",
+        "picture shows x scaled by unit j's gradient, one shared colour scale: the same pattern, flipped in sign and "
+        "strength. Inputs that were 0 get no change.",
         f"Outer product vs the engine's dL/dW: largest difference {diff(outer, lg.dw['weight']):.1e}.",
         "dL/dx = Wᵀ·dL/dy sends the gradient back to every input, weighted by the same weights.")
 

@@ -15,7 +15,7 @@ from ...engine.gradients import logit_node, output_node
 from ...errors import ConvStudioError
 from ..messages import guarded
 from ..panels.selection import pick_node
-from .backprop_pictures import LossBars, MapStrip, Panel, RouteCanvas
+from .backprop_pictures import LossBars, MapStrip, Panel, RouteCanvas, wrapped
 from .backprop_step import StepBox
 from .backprop_text import conv_html, dense_html, elementwise_html, loss_html, other_html, pool_html
 from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
@@ -303,9 +303,13 @@ class BackpropView(QWidget):
         lg = bp.layer_gradient(run, node.id)
         outer = bp.outer_product(lg)
         self.numbers = {"layer": lg, "outer": outer}
-        self._maps([Panel("dL/dy (one per unit)", lg.g.reshape(-1, 1)),
-                    Panel("x (the input, flattened)", lg.x.reshape(1, -1), "values"),
-                    Panel("dL/dW = dL/dy ⊗ x", lg.dw["weight"])])
+        dw = lg.dw["weight"]
+        units = np.argsort(-np.abs(lg.g.reshape(-1)), kind="stable")[:3]  # the units that learn the most
+        limit = float(np.max(np.abs(dw))) or 1.0
+        panels = [Panel("x (wrapped)", wrapped(lg.x), "values")]
+        panels += [Panel(f"row {j} of dL/dW = {lg.g.reshape(-1)[j]:+.3g} × x".replace("-", "−"),
+                         wrapped(dw[j]), limit=limit) for j in units]
+        self._maps(panels)
         self.text.setText(dense_html(lg, outer))
 
     def _show_other(self, run, node) -> None:
