@@ -38,7 +38,7 @@ class GradientRun:
 
     @property
     def probabilities(self) -> np.ndarray:
-        return softmax(self.grads.logits[0])
+        return softmax(self.grads.logits[0].reshape(-1))
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -79,7 +79,7 @@ def gradient_run(net: Network, weights: WeightSet, x: np.ndarray, target: int | 
 
 
 def _check_classifier(g: Gradients, label: int) -> None:
-    if g.logits.ndim != 2:
+    if g.logits.ndim != 2 and g.logits.shape[2:] != (1,) * (g.logits.ndim - 2):
         raise ConvStudioError(f"the network ends in {'×'.join(map(str, g.logits.shape[1:]))}: backpropagation of a "
                               "class needs one score per class (end in Flatten/Dense or a C×1×1 map)")
     if not 0 <= label < g.logits.shape[1]:

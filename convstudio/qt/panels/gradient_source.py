@@ -116,7 +116,7 @@ class GradientSource(QObject):
         if first is None or first not in acts:
             raise ConvStudioError("the network has no Input layer to backpropagate to")
         logits = acts.get(logit_node(net, output_node(net)))
-        predicted = int(np.argmax(logits)) if logits is not None and logits.ndim == 1 else None
+        predicted = int(np.argmax(logits)) if logits is not None and logits.size == logits.shape[0] else None
         return acts[first][None], predicted
 
     def _finish(self, generation: int, run: GradientRun | None, error: str) -> None:
