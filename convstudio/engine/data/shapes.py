@@ -6,7 +6,7 @@ image), over a plain or gently graded background, with pixel noise. Colours keep
 least 0.45 between shape and background; 35 % of the images are dark strokes on white paper and 25 % light
 shapes on black, so a shape drawn in a paint program looks like a member of its class. Squares and
 triangles vary a little in proportions (a hand-drawn square is rarely exact); triangles have angles
-between about 45° and 75°. Shapes are drawn with signed distances in pixels, which anti-alias for free:
+between about 50° and 70°. Shapes are drawn with signed distances in pixels, which anti-alias for free:
 coverage is clip(0.5 − distance, 0, 1).
 
 Everything is drawn from one NumPy generator seeded with `seed`, chunk by chunk, so the same seed,
@@ -52,8 +52,8 @@ def _draw_parameters(rng: np.random.Generator, classes: np.ndarray, height: int,
     cx = width / 2 + rng.uniform(-1, 1, n) * np.clip(width / 2 - reach, 0, _SHIFT * width)
     angle = rng.uniform(0.0, 2 * np.pi, n)
     aspect = rng.uniform(0.93, 1.07, n)
-    jitter = rng.uniform(-0.25, 0.25, (n, 3))  # triangle vertex angles, radians off 120° steps
-    spread = rng.uniform(0.85, 1.1, (n, 3))  # triangle vertex distances, relative to radius
+    jitter = rng.uniform(-0.15, 0.15, (n, 3))  # triangle vertex angles, radians off 120° steps
+    spread = rng.uniform(0.9, 1.05, (n, 3))  # triangle vertex distances, relative to radius
     fg, bg = _colours(rng, n)
     tilt = rng.uniform(-0.15, 0.15, (n, 3)) * (rng.random((n, 1)) < 0.5)  # a graded background, half the time
     tilt_angle = rng.uniform(0.0, 2 * np.pi, n)
