@@ -66,11 +66,14 @@ def load_dataset(source: str, shape: tuple[int, int, int] = (3, 64, 64), seed: i
 def _shapes(channels, height, width, seed, count, fraction, normalize, rng) -> Dataset:
     count = SHAPES_DEFAULT_COUNT if count is None else _check_count(count, 2 * len(shapes.CLASSES), None, "shapes")
     _check_memory(count, channels, height, width)
-    x, y = shapes.generate(count, channels, height, width, seed)
-    x = images.normalize_images(x, normalize)
+    classes = shapes.balanced_classes(count, seed)
+    train, val = stratified_split(classes, fraction, rng)
+    y = classes[np.concatenate([train, val])]
+    x = images.normalize_images(shapes.generate(y, channels, height, width, seed), normalize)
     pipeline = (f"drawn directly at {channels}×{height}×{width} (no resizing), {_channel_rule('rgb', channels)}"
                 f"{_normalize_text(normalize)}")
-    return _split("shapes", list(shapes.CLASSES), x, y, fraction, rng, pipeline, [])
+    n = len(train)  # drawn training part first: both parts are views of one array
+    return Dataset("shapes", list(shapes.CLASSES), x[:n], y[:n], x[n:], y[n:], pipeline, [])
 
 
 def _digits(channels, height, width, count, fraction, normalize, rng) -> Dataset:

@@ -116,8 +116,10 @@ def test_shapes_include_dark_strokes_on_light_paper_and_outlines():
 
 
 def test_shapes_generation_scales_with_size():
-    x, y = shapes.generate(9, 3, 200, 120, seed=1)
-    assert x.shape == (9, 3, 200, 120) and np.bincount(y).tolist() == [3, 3, 3]
+    classes = shapes.balanced_classes(9, seed=1)
+    assert np.bincount(classes).tolist() == [3, 3, 3]
+    x = shapes.generate(classes, 3, 200, 120, seed=1)
+    assert x.shape == (9, 3, 200, 120) and x.dtype == np.float32
 
 
 # -- Dataset methods -------------------------------------------------------------------------------

@@ -25,19 +25,29 @@ _MIN_CONTRAST = 0.45  # luma difference between shape and background
 _SHIFT = 0.1  # largest offset of a shape's centre from the picture's, as a fraction of its height or width
 
 
-def generate(count: int, channels: int, height: int, width: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(images (N, C, H, W) float32 in [0, 1], classes (N,) int64), classes balanced and shuffled."""
+def balanced_classes(count: int, seed: int) -> np.ndarray:
+    """`count` class ids (N,) int64 in a seeded random order, each class within one of the others' count."""
+    rng = np.random.default_rng([seed, 2])
+    return rng.permutation(np.arange(count) % len(CLASSES)).astype(np.int64)
+
+
+def generate(classes: np.ndarray, channels: int, height: int, width: int, seed: int) -> np.ndarray:
+    """Images (N, C, H, W) float32 in [0, 1], one of class `classes[i]` at index i.
+
+    Images are independent given their class, so a caller may order `classes` as it likes (the dataset puts
+    the training part first, so both parts are views of one array and nothing is copied).
+    """
+    classes = np.asarray(classes, dtype=np.int64)
     rng = np.random.default_rng(seed)
-    classes = rng.permutation(np.arange(count) % len(CLASSES)).astype(np.int64)
     scene = _draw_parameters(rng, classes, height, width)
-    out = np.empty((count, channels, height, width), dtype=np.float32)
+    out = np.empty((len(classes), channels, height, width), dtype=np.float32)
     ys = np.arange(height, dtype=np.float32)[:, None] + np.float32(0.5)
     xs = np.arange(width, dtype=np.float32)[None, :] + np.float32(0.5)
-    for start in range(0, count, _CHUNK):
+    for start in range(0, len(classes), _CHUNK):
         part = {k: v[start:start + _CHUNK] for k, v in scene.items()}
         rgb = _render(part, ys, xs, rng)
         out[start:start + len(rgb)] = _channels(rgb, channels)
-    return out, classes
+    return out
 
 
 def _draw_parameters(rng: np.random.Generator, classes: np.ndarray, height: int, width: int) -> dict:
