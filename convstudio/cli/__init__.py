@@ -12,9 +12,9 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import ConvStudioError
-from . import convert_fc, export, import_onnx, run, summary
+from . import convert_fc, export, import_onnx, run, summary, train
 
-SUBCOMMANDS = {"summary": summary, "run": run, "convert-fc": convert_fc, "export": export,
+SUBCOMMANDS = {"summary": summary, "run": run, "train": train, "convert-fc": convert_fc, "export": export,
                "import": import_onnx}
 PARSER_FLAGS = ("-h", "--help", "--version")
 

@@ -6,6 +6,7 @@ layer, and prints the top-5 of the final output.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,11 @@ from ..engine.execute import run as run_network
 from ..engine.grid import save_png, tile
 from ..engine.infer import infer
 from ..engine.weights import init_weights, load_weights
+from .. import layers
 from ..errors import ConvStudioError
 from ..io.atomic import write_atomic
 from ..io.templates import open_source
+from .options import input_shape
 
 
 def add_parser(sub) -> None:
@@ -32,7 +35,12 @@ def add_parser(sub) -> None:
     p.add_argument("--layer", action="extend", nargs="+", default=[], metavar="ID",
                    help="layers whose feature maps to draw (several, or repeat --layer; default: every conv layer)")
     p.add_argument("--normalize", choices=["imagenet"], help="normalize the image after scaling to [0, 1]")
-    p.add_argument("--out", required=True, help="folder for activations.npz and the PNG grids")
+    p.add_argument("--input", type=input_shape, metavar="C,H,W",
+                   help="run at this image size instead of the Input layer's (a fully convolutional network then "
+                        "gives score maps)")
+    p.add_argument("--out", help="folder for activations.npz and the PNG grids")
+    p.add_argument("--json", action="store_true",
+                   help='print {"predictions": [{"label", "probability"}, …]} best first instead of the top-5')
 
 
 def run(args) -> int:
@@ -43,10 +51,17 @@ def run(args) -> int:
     unknown = [i for i in args.layer if i not in net]
     if unknown:
         raise ConvStudioError(f"--layer: no layer {unknown[0]!r} in {net.name}")
-    out = _out_folder(args.out)
+    if not args.out and not args.json:
+        raise ConvStudioError("give --out FOLDER for the feature maps, or --json for the predictions")
+    out = _out_folder(args.out) if args.out else None
     weights = _weights(args, net, report)
     x = _image(args, net)
     acts = run_network(net, x, weights)
+    final = report.outputs[-1]
+    if args.json:
+        print(json.dumps({"predictions": predictions(acts[final][0], net.labels, _is_probability(net, final))}))
+    if out is None:
+        return 0
     _write_activations(out / "activations.npz", acts)
     chosen = args.layer or [n.id for n in net if n.type in ("Conv2D", "ConvTranspose2D")]
     drawn = [nid for nid in chosen if acts[nid].ndim == 4]
@@ -56,9 +71,30 @@ def run(args) -> int:
     flat = [nid for nid in chosen if nid not in drawn]
     if flat:
         print(f"no grid for {', '.join(flat)}: flat outputs have no maps (their values are in activations.npz)")
-    final = report.outputs[-1]
-    print(_top5(final, acts[final][0]))
+    if not args.json:
+        print(_top5(final, acts[final][0], net.labels))
     return 0
+
+
+def predictions(values: np.ndarray, labels, probabilities: bool) -> list[dict]:
+    """Class probabilities best first; a score map is averaged over its positions first."""
+    scores = values.reshape(values.shape[0], -1).mean(axis=1) if values.ndim == 3 else values.ravel()
+    probs = scores.astype(np.float64) if probabilities else _softmax(scores.astype(np.float64))
+    order = np.argsort(-probs, kind="stable")
+    return [{"label": _label(labels, int(i)), "probability": round(float(probs[i]), 6)} for i in order]
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _label(labels, i: int) -> str:
+    return labels[i] if labels and i < len(labels) else f"class {i}"
+
+
+def _is_probability(net, node_id: str) -> bool:
+    return layers.get(net.node(node_id).type).outputs_probabilities
 
 
 def _out_folder(name: str) -> Path:
@@ -93,8 +129,11 @@ def _image(args, net) -> np.ndarray:
     if len(inputs) != 1:
         raise ConvStudioError(f"run needs a network with one Input layer, {net.name} has {len(inputs)}")
     p = inputs[0].params
-    original = images.load_image_source(args.image, sample_size=(p["height"], p["width"]))
-    prepared = images.prepare_image(original, p["channels"], p["height"], p["width"], normalize=args.normalize)
+    c, h, w = args.input or (p["channels"], p["height"], p["width"])
+    if c != p["channels"]:
+        raise ConvStudioError(f"--input: {net.name} takes {p['channels']} channel(s), not {c}")
+    original = images.load_image_source(args.image, sample_size=(h, w))
+    prepared = images.prepare_image(original, c, h, w, normalize=args.normalize)
     return images.to_batch(prepared)
 
 
@@ -104,11 +143,11 @@ def _write_activations(path: Path, acts) -> None:
     _write(path, lambda p: write_atomic(p, buf.getvalue()))
 
 
-def _top5(node_id: str, values: np.ndarray) -> str:
+def _top5(node_id: str, values: np.ndarray, labels=()) -> str:
     flat = values.reshape(values.shape[0], -1).mean(axis=1) if values.ndim == 3 else values.ravel()
     order = np.argsort(flat)[::-1][:5]
     lines = [f"top-5 of {node_id} ({'×'.join(map(str, values.shape))}):"]
-    lines += [f"  {rank}. class {int(i)}: {flat[i]:.6g}" for rank, i in enumerate(order, 1)]
+    lines += [f"  {rank}. {_label(labels, int(i))}: {flat[i]:.6g}" for rank, i in enumerate(order, 1)]
     if values.ndim == 3 and values.shape[1:] != (1, 1):
         lines.append("  (spatial output: scores averaged over positions)")
     return "\n".join(lines)
