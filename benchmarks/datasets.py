@@ -1,4 +1,4 @@
-"""Dataset preparation times: the default `shapes` set (3,000 images at 3×64×64), its generation alone, and
+"""Dataset preparation times: the default `shapes` set (3,600 images at 3×64×64), its generation alone, and
 `digits` resized to 64×64 when scikit-learn is installed. Prints medians; not a pass/fail test.
 
     python benchmarks/datasets.py

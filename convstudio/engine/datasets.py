@@ -5,7 +5,7 @@ the same pipeline as `--image` (engine.images), int64 classes, class names, and 
 train/validation split. The arrays live in memory; a set that would not fit is refused before it is made.
 
     data = load_dataset("shapes", shape=(3, 64, 64), seed=0)
-    data.counts()          # {"circle": (800, 200), "square": (800, 200), "triangle": (800, 200)}
+    data.counts()          # {"circle": (960, 240), "square": (960, 240), "triangle": (960, 240)}
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def load_dataset(source: str, shape: tuple[int, int, int] = (3, 64, 64), seed: i
     """The dataset `source` ("shapes", "digits" or a folder of class subfolders) at C×H×W `shape`.
 
     A folder called "shapes" or "digits" is reached with a path such as "./shapes".
-    `count` limits the number of images (shapes: how many to draw, default 3,000; digits and folders: a
+    `count` limits the number of images (shapes: how many to draw, default 3,600; digits and folders: a
     seeded subset keeping the class proportions). `val_fraction` of each class goes to validation.
     `normalize` is applied after scaling to [0, 1], as `prepare_image` does ("imagenet" or (mean, std)).
     Raises ConvStudioError with one line for anything the caller can fix.
