@@ -63,4 +63,5 @@ def test_weights_too_large_to_draw_are_refused_before_drawing(tmp_path, capsys, 
     save_network(small_net(), net_path)
     assert main(["run", str(net_path), "--image", "sample:digit", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert "the weights need about" in err and "parameters) but the limit is 2.0 KB" in err
+    assert "this run needs about" in err and "weights" in err and "but the limit is 2.0 KB" in err
+    assert not (tmp_path / "o").exists()  # refused before anything was drawn or written

@@ -8,12 +8,13 @@ import numpy as np
 
 from ..engine.infer import infer
 from ..engine.transforms import convert_fc_weights, fc_to_conv, output_difference, plan_fc_to_conv
-from ..engine.weights import init_weights, load_weights, save_weights
+from ..engine.weights import init_weights, load_weights, save_weights, weights_path_for
 from ..errors import ConvStudioError
 from ..graph import SetMeta
 from ..io import save_network
 from ..io.templates import open_source
 from ..layers import fmt_shape
+from .options import weights_file
 
 
 def add_parser(sub) -> None:
@@ -40,27 +41,13 @@ def run(args) -> int:
     return 0
 
 
-def weights_file_for(output: Path) -> Path:
-    """OUT.json → OUT.weights.npz beside it."""
-    stem = output.name[:-5] if output.name.endswith(".json") else output.name
-    return output.with_name(stem + ".weights.npz")
-
-
-def _source_weights(args, net) -> Path | None:
-    if args.weights:
-        return Path(args.weights)
-    if net.weights and not args.network.startswith("template:"):
-        return Path(args.network).parent / net.weights
-    return None
-
-
 def _convert(args) -> None:
     net = open_source(args.network)
-    source = _source_weights(args, net)
+    source = weights_file(args, net)
     weights = load_weights(source, net) if source else None
     new, new_weights = fc_to_conv(net, weights)
     out = Path(args.output)
-    target = weights_file_for(out)
+    target = weights_path_for(out)
     orphan = new_weights is not None and not target.exists()
     if new_weights is not None:
         save_weights(target, new_weights)
@@ -72,7 +59,7 @@ def _convert(args) -> None:
             target.unlink(missing_ok=True)
         raise
     _report(args, net, new, weights)
-    print(f"wrote {out}" + (f" and {weights_file_for(out)}" if new_weights is not None else ""))
+    print(f"wrote {out}" + (f" and {weights_path_for(out)}" if new_weights is not None else ""))
 
 
 def _report(args, net, new, weights) -> None:

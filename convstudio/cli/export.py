@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..engine.weights import init_weights, load_weights
 from ..errors import ConvStudioError
 from ..interop import export_onnx, export_pytorch
 from ..io.atomic import write_atomic
 from ..io.templates import open_source
+from .options import weights_for
 
 FORMATS = {".py": "pytorch", ".onnx": "onnx"}
 
@@ -32,19 +32,10 @@ def run(args) -> int:
     if fmt == "pytorch":
         data = export_pytorch(net, source=args.network).encode("utf-8")
     else:
-        data = export_onnx(net, _weights(args, net)).SerializeToString()
+        data = export_onnx(net, weights_for(args, net)).SerializeToString()
     try:
         write_atomic(args.output, data)
     except OSError as e:
         raise ConvStudioError(f"{args.output}: cannot write ({e.strerror or e})") from None
     print(f"wrote {args.output} ({'PyTorch code' if fmt == 'pytorch' else 'ONNX model'} of {net.name})")
     return 0
-
-
-def _weights(args, net):
-    """--weights, else the network's own weights file, else seeded random weights."""
-    if args.weights:
-        return load_weights(args.weights, net)
-    if net.weights and not args.network.startswith("template:"):
-        return load_weights(Path(args.network).parent / net.weights, net)
-    return init_weights(net, args.seed)

@@ -12,15 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import images
-from ..engine.execute import run as run_network
+from ..engine.execute import check_resources, run as run_network
 from ..engine.grid import save_png, tile
 from ..engine.infer import infer
-from ..engine.weights import init_weights, load_weights
 from .. import layers
 from ..errors import ConvStudioError
 from ..io.atomic import write_atomic
 from ..io.templates import open_source
-from .options import input_shape
+from .options import input_shape, weights_for
 
 
 def add_parser(sub) -> None:
@@ -53,8 +52,9 @@ def run(args) -> int:
         raise ConvStudioError(f"--layer: no layer {unknown[0]!r} in {net.name}")
     if not args.out and not args.json:
         raise ConvStudioError("give --out FOLDER for the feature maps, or --json for the predictions")
+    check_resources(net, report)  # before drawing weights or scaling the image to a huge Input
     out = _out_folder(args.out) if args.out else None
-    weights = _weights(args, net, report)
+    weights = weights_for(args, net, report)
     x = _image(args, net)
     acts = run_network(net, x, weights)
     final = report.outputs[-1]
@@ -63,7 +63,7 @@ def run(args) -> int:
     if out is None:
         return 0
     _write_activations(out / "activations.npz", acts)
-    chosen = args.layer or [n.id for n in net if n.type in ("Conv2D", "ConvTranspose2D")]
+    chosen = args.layer or [n.id for n in net if n.decl.family == "Convolution"]
     drawn = [nid for nid in chosen if acts[nid].ndim == 4]
     for nid in drawn:
         _write(out / f"{nid}.png", lambda path, nid=nid: save_png(path, tile(acts[nid][0])))
@@ -116,16 +116,8 @@ def _write(path: Path, write) -> None:
         raise ConvStudioError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def _weights(args, net, report):
-    if args.weights:
-        return load_weights(args.weights, net, report)
-    if net.weights and not args.network.startswith("template:"):
-        return load_weights(Path(args.network).parent / net.weights, net, report)
-    return init_weights(net, args.seed, report)
-
-
 def _image(args, net) -> np.ndarray:
-    inputs = [n for n in net if n.type == "Input"]
+    inputs = [n for n in net if n.decl.is_input]
     if len(inputs) != 1:
         raise ConvStudioError(f"run needs a network with one Input layer, {net.name} has {len(inputs)}")
     p = inputs[0].params

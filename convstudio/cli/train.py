@@ -17,13 +17,14 @@ import numpy as np
 from ..engine.datasets import dataset_names, load_dataset
 from ..engine.infer import infer
 from ..engine.training import TrainConfig, Trainer, check_trainable
-from ..engine.weights import load_weights, save_weights
+from ..engine.weights import load_weights, save_weights, weights_path_for
 from ..errors import ConvStudioError
 from ..graph import SetMeta
 from ..io import save_network
 from ..io.atomic import write_atomic
+from ..io.paths import weights_beside
 from ..io.templates import open_source
-from .convert_fc import weights_file_for
+from .options import weights_file
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 
@@ -48,8 +49,10 @@ def add_parser(sub) -> None:
                    help="learning-rate schedule over the run (default constant)")
     p.add_argument("--seed", type=int, default=0, help="seed of the data, the initial weights and the batches")
     p.add_argument("--count", type=int, default=None, help="images to generate for a built-in dataset")
-    p.add_argument("--weights", metavar="W.npz", help="start from these weights (default: the network's own, "
-                   "else random from --seed)")
+    p.add_argument("--weights", metavar="W.npz", help="start from these weights (default: the network's own "
+                   "weights file, a template's bundled one too, else random from --seed)")
+    p.add_argument("--fresh", action="store_true",
+                   help="start from random weights drawn from --seed, not from the network's own weights file")
     p.add_argument("--resume", action="store_true",
                    help="continue from OUT.json's weights and optimizer state written by an earlier run")
     p.add_argument("--history", metavar="FILE.json", help="write the per-epoch figures as JSON")
@@ -82,7 +85,7 @@ def run(args) -> int:
     _save(net, trainer, data, out, args.history)
     final = trainer.history[-1] if trainer.history else None
     tail = f"; validation accuracy {final.val_accuracy:.1%}" if final else ""
-    print(("stopped early: " if interrupted else "") + f"wrote {out} and {weights_file_for(out)}{tail}")
+    print(("stopped early: " if interrupted else "") + f"wrote {out} and {weights_path_for(out)}{tail}")
     return 130 if interrupted else 0
 
 
@@ -100,26 +103,23 @@ def _check_paths(args, out: Path) -> None:
 
 
 def optimizer_file_for(output: Path) -> Path:
-    """OUT.json → OUT.optimizer.npz: the optimizer's state, for --resume."""
-    stem = output.name[:-5] if output.name.endswith(".json") else output.name
-    return output.with_name(stem + ".optimizer.npz")
+    """OUT.json → OUT.optimizer.npz beside OUT.weights.npz: the optimizer's state, for --resume."""
+    weights = weights_path_for(output)
+    return weights.with_name(weights.name[: -len(".weights.npz")] + ".optimizer.npz")
 
 
 def _start(args, net, out: Path, report):
     """Initial weights and optimizer state: --resume, --weights, the network's own file, or random."""
     if args.resume:
         resumed = open_source(str(out))
-        weights = load_weights(out.parent / resumed.weights, net, report) if resumed.weights else None
+        weights = load_weights(weights_beside(out, resumed.weights), net, report) if resumed.weights else None
         state_file = optimizer_file_for(out)
         state = dict(np.load(state_file, allow_pickle=False)) if state_file.exists() else None
         if state is not None:
             state.pop("epoch", None)
         return weights, state
-    if args.weights:
-        return load_weights(args.weights, net, report), None
-    if net.weights and not args.network.startswith("template:"):
-        return load_weights(Path(args.network).parent / net.weights, net, report), None
-    return None, None
+    path = weights_file(args, net, fresh=args.fresh)
+    return (load_weights(path, net, report) if path else None), None
 
 
 def _describe(net, data, config) -> None:
@@ -173,7 +173,7 @@ def _bar(trainer: Trainer, quiet: bool):
 
 def _save(net, trainer: Trainer, data, out: Path, history: str | None) -> None:
     """OUT.json (with the class names), its weights and the optimizer state, each written atomically."""
-    target = weights_file_for(out)
+    target = weights_path_for(out)
     save_weights(target, trainer.weights)
     SetMeta(weights=target.name, labels=list(data.labels)).redo(net)
     save_network(net, out)

@@ -33,14 +33,14 @@ def run(net: Network, x: np.ndarray | Mapping[str, np.ndarray], weights: WeightS
         raise ConvStudioError(f"cannot run: {report.errors[0].message}")
     weights = init_weights(net, 0, report) if weights is None else weights
     check_weights(net, weights, report)
-    _check_memory(report, first.shape[0], weights, memory_limit)
+    _check_memory(report, first.shape[0], weights, memory_limit, net)
     acts: dict[str, np.ndarray] = {}
     total = len(report.order)
     for done, nid in enumerate(report.order, 1):
         if cancel is not None and cancel():
             raise RunCancelled("run cancelled")
         node = net.node(nid)
-        if node.type == "Input":
+        if node.decl.is_input:
             acts[nid] = feeds[nid]
         else:
             decl = layers.get(node.type)
@@ -53,7 +53,7 @@ def run(net: Network, x: np.ndarray | Mapping[str, np.ndarray], weights: WeightS
 
 def feeds_for(net: Network, x) -> dict[str, np.ndarray]:
     """{input id: float32 batch} from one array or a mapping, checked against the Input layers."""
-    inputs = [n.id for n in net if n.type == "Input"]
+    inputs = [n.id for n in net if n.decl.is_input]
     if not inputs:
         raise ConvStudioError("cannot run: the network has no Input layer")
     if not isinstance(x, Mapping):
@@ -69,6 +69,12 @@ def feeds_for(net: Network, x) -> dict[str, np.ndarray]:
         want = net.node(nid).params["channels"]
         if arr.ndim != 4 or arr.shape[1] != want:
             raise ConvStudioError(f"cannot run: input {nid} needs a batch N×{want}×H×W, got {'×'.join(map(str, arr.shape))}")
+        if arr.shape[0] == 0:
+            raise ConvStudioError(f"cannot run: the batch for input {nid} holds no images")
+        if not np.isfinite(arr).all():
+            bad = "NaN" if np.isnan(arr).any() else "infinite"
+            raise ConvStudioError(f"cannot run: the image for input {nid} holds {bad} values; "
+                                  "every pixel must be a finite number")
         feeds[nid] = arr
     shapes = {a.shape for a in feeds.values()}
     if len(shapes) > 1:
@@ -76,9 +82,18 @@ def feeds_for(net: Network, x) -> dict[str, np.ndarray]:
     return feeds
 
 
-def _check_memory(report: Report, batch: int, weights: WeightSet, limit: int | None) -> None:
-    count = sum(a.size for ws in weights.values() for a in ws.values())
-    need = memory.estimate(report, batch, count)
+def check_resources(net: Network, report: Report, batch: int = 1, limit: int | None = None) -> None:
+    """ResourceLimitError when a run of `batch` images would not fit in memory; call it before
+    preparing a large image, which the estimate includes."""
+    _check_memory(report, batch, None, limit, net)
+
+
+def _check_memory(report: Report, batch: int, weights: WeightSet | None, limit: int | None, net: Network) -> None:
+    if weights is None:
+        count = sum(r.params or 0 for r in report.nodes.values())
+    else:
+        count = sum(a.size for ws in weights.values() for a in ws.values())
+    need = memory.estimate(report, batch, count, net)
     limit = memory.default_limit() if limit is None else limit
     if need["total"] > limit:
         h = memory.human

@@ -40,7 +40,7 @@ class Gradients:
 
 def output_node(net: Network, report: Report | None = None) -> str:
     """The one node nothing consumes: where the loss is taken."""
-    sinks = [n.id for n in net if n.type != "Input" and not net.consumers(n.id)]
+    sinks = [n.id for n in net if not n.decl.is_input and not net.consumers(n.id)]
     if len(sinks) != 1:
         names = ", ".join(sinks[:4]) + (" …" if len(sinks) > 4 else "")
         raise ConvStudioError(f"training needs exactly one output layer, the network has {len(sinks)}"
@@ -51,11 +51,12 @@ def output_node(net: Network, report: Report | None = None) -> str:
 def gradients(net: Network, x: np.ndarray | Mapping[str, np.ndarray], labels: np.ndarray,
               weights: WeightSet | None = None, *, loss: str = "cross_entropy", training: bool = True,
               seed: int = 0, cancel: Callable[[], bool] | None = None,
-              memory_limit: int | None = None) -> Gradients:
+              memory_limit: int | None = None, input_gradient: bool = True) -> Gradients:
     """Forward `x` (N, C, H, W), take the loss against `labels`, and backpropagate.
 
     `training=True` makes BatchNorm use batch statistics and Dropout drop (seeded by `seed`);
-    False gives inference behaviour. When the network ends in a layer that outputs
+    False gives inference behaviour. `input_gradient=False` skips dL/dx of the images (a
+    training step has no use for it, and it is a whole transposed convolution). When the network ends in a layer that outputs
     probabilities (Softmax), the loss reads that layer's input as logits: the same gradient,
     computed stably.
     """
@@ -66,7 +67,7 @@ def gradients(net: Network, x: np.ndarray | Mapping[str, np.ndarray], labels: np
     report = infer(net, input_shape=first.shape[1:])
     if report.errors:
         raise ConvStudioError(f"cannot train: {report.errors[0].message}")
-    check_memory(report, first.shape[0], memory_limit)
+    check_memory(report, first.shape[0], memory_limit, net)
     weights = init_weights(net, 0, report) if weights is None else weights
     check_weights(net, weights, report)
     head = output_node(net, report)
@@ -77,15 +78,20 @@ def gradients(net: Network, x: np.ndarray | Mapping[str, np.ndarray], labels: np
     grads = {logit_id: dlogits.astype(np.float32, copy=False)}
     if logit_id != head:
         grads[head] = _probability_grad(acts[head], labels)
-    weight_grads = _backward(net, report, acts, weights, tapes, grads, skip={head} - {logit_id}, cancel=cancel)
+    skip = {head} - {logit_id}
+    if not input_gradient:
+        for nid in feeds:
+            for consumer, _ in net.consumers(nid):
+                tapes[consumer].wants = tuple(s not in feeds for s in net.node(consumer).inputs)
+    weight_grads = _backward(net, report, acts, weights, tapes, grads, skip=skip, cancel=cancel)
     updates = {nid: t.updates for nid, t in tapes.items() if t.updates}
     return Gradients(float(value), grads, weight_grads, acts, acts[logit_id], updates)
 
 
-def check_memory(report: Report, batch: int, limit: int | None = None) -> None:
+def check_memory(report: Report, batch: int, limit: int | None = None, net: Network | None = None) -> None:
     """Refuse a training step that would not fit, with the sizes, before allocating anything."""
     count = sum(r.params or 0 for r in report.nodes.values())
-    need = memory.estimate(report, batch, count)
+    need = memory.estimate(report, batch, count, net)
     total = BACKWARD_FACTOR * need["activations"] + 3 * need["weights"] + need["scratch"]
     limit = memory.default_limit() if limit is None else limit
     if total > limit:
@@ -119,7 +125,7 @@ def _backward(net, report, acts, weights, tapes, grads, skip, cancel):
     for nid in reversed(report.order):
         g = grads.get(nid)
         node = net.node(nid)
-        if g is None or node.type == "Input" or nid in skip:
+        if g is None or node.decl.is_input or nid in skip:
             continue
         if cancel is not None and cancel():
             raise RunCancelled("training step cancelled")
@@ -130,6 +136,8 @@ def _backward(net, report, acts, weights, tapes, grads, skip, cancel):
         if trainable:
             weight_grads[nid] = trainable
         for src, dx in zip(node.inputs, dxs):
+            if dx is None:
+                continue
             dx = np.asarray(dx, dtype=np.float32)
             grads[src] = dx if src not in grads else grads[src] + dx
     return weight_grads

@@ -12,7 +12,7 @@ from .. import layers
 from ..graph import Network
 from ..layers import Shape, ShapeError
 from . import receptive
-from .labels import classes_of_shape, labels_mismatch
+from .classes import classes_of_shape, labels_mismatch
 from .receptive import Field
 
 
@@ -85,7 +85,7 @@ class Report(_Levels):
 
     @property
     def inputs(self) -> list[str]:
-        return [i for i in self.order if self.nodes[i].type == "Input"]
+        return [i for i in self.order if layers.get(self.nodes[i].type).is_input]
 
 
 def infer(net: Network, input_shape: Shape | None = None) -> Report:
@@ -122,7 +122,7 @@ def _check_labels(net: Network, order: list[str], nodes: dict[str, NodeReport]) 
 
 def _infer_node(node, rep: NodeReport, done: dict[str, NodeReport], input_shape) -> None:
     decl = layers.get(node.type)
-    if decl.name == "Input":
+    if decl.is_input:
         rep.shape = tuple(input_shape) if input_shape else decl.output_shape(node.params, [])
         rep.params, rep.macs = 0, 0
         rep.receptive_field = receptive.for_input(*rep.shape[1:]) if len(rep.shape) == 3 else None

@@ -5,42 +5,20 @@ conversion) or a K×H×W score map (a fully convolutional network on a larger im
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..errors import ConvStudioError
-
-if TYPE_CHECKING:
-    from ..graph import Network
-    from .infer import Report
-
-Shape = tuple[int, ...]
-
-
-def classes_of_shape(shape: Shape | None) -> int | None:
-    """K for a (K,), (K, 1, 1) or K×H×W output; None for an unknown shape or another rank."""
-    if shape is None or len(shape) not in (1, 3):
-        return None
-    return int(shape[0])
+from ..graph import Network
+from .classes import classes_of_shape, labels_mismatch  # noqa: F401  (part of this module's interface)
+from .infer import Report, infer
 
 
 def output_classes(net: Network, report: Report | None = None) -> int | None:
     """The class count of the network's single output, or None (several outputs, errors, another rank)."""
     if report is None:
-        from .infer import infer
-
         report = infer(net)
     outputs = report.outputs
     if len(outputs) != 1:
         return None
     return classes_of_shape(report.nodes[outputs[0]].shape)
-
-
-def labels_mismatch(labels: list[str], classes: int | None) -> str | None:
-    """Why `labels` do not name `classes` class scores, or None when they fit (or there are no labels)."""
-    if not labels or classes is None or len(labels) == classes:
-        return None
-    return (f"the network names {len(labels)} classes ({_preview(labels)}) but its output gives "
-            f"{classes} class score{'s' * (classes != 1)}")
 
 
 def check_labels_fit(net: Network, report: Report | None = None) -> int:
@@ -63,8 +41,3 @@ def class_names(net: Network, classes: int) -> list[str]:
     if len(net.labels) == classes:
         return list(net.labels)
     return [f"class {i}" for i in range(classes)]
-
-
-def _preview(labels: list[str], most: int = 4) -> str:
-    shown = ", ".join(labels[:most])
-    return shown + (", …" if len(labels) > most else "")

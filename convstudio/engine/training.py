@@ -139,7 +139,7 @@ class Trainer:
         config.check()
         check_trainable(net, data)
         report = infer(net)
-        check_memory(report, min(config.batch_size, len(data.y_train)), memory_limit)
+        check_memory(report, min(config.batch_size, len(data.y_train)), memory_limit, net)
         weights = init_weights(net, config.seed, report) if weights is None else weights
         check_weights(net, weights, report)
         self.net, self.data, self.config = net, data, config
@@ -188,7 +188,7 @@ class Trainer:
         x, y = self._next_batch()
         cfg = self.config
         g = gradients(self.net, x, y, self.weights, loss=cfg.loss, training=True,
-                      seed=cfg.seed * 1_000_003 + self.step_count)
+                      seed=cfg.seed * 1_000_003 + self.step_count, input_gradient=False)
         before = {nid: {k: self.weights[nid][k].copy() for k in ws} for nid, ws in g.weights.items()}
         self.optimizer.lr = self.lr
         self.optimizer.step(self.weights, g.weights)

@@ -11,13 +11,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import layers
 from ..errors import ConvStudioError
 from ..graph import Command, Network, coerce_params
 from .infer import Report, infer
 from .weights import WeightSet
 
-ELEMENTWISE = ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout")  # same values whatever the shape
-CHANNELWISE = ELEMENTWISE + ("Softmax",)  # Softmax on a vector of K = Softmax over the channels of K×1×1
+
+def _channelwise(net: Network, node_id: str) -> bool:
+    """Layers that compute the same on a vector of K as on K×1×1 (activations, Dropout, Softmax)."""
+    return net.node(node_id).decl.channelwise
+
+
+def _filters_type() -> str:
+    """The layer type a Dense becomes: the one with K × C × F × F filters (Conv2D)."""
+    return next(t.name for t in layers.by_family()["Convolution"] if t.has_filters)
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,7 @@ def plan_fc_to_conv(net: Network, report: Report | None = None) -> FcPlan:
     report = report or infer(net)
     if report.errors:
         raise ConvStudioError(f"cannot convert: {report.errors[0].message}")
-    dense_ids = [i for i in report.order if net.node(i).type == "Dense"]
+    dense_ids = [i for i in report.order if net.node(i).decl.fully_connected]
     if not dense_ids:
         raise ConvStudioError(f"nothing to convert: {net.name} has no Dense (fully connected) layer")
     flattens: list[str] = []
@@ -58,7 +66,7 @@ def plan_fc_to_conv(net: Network, report: Report | None = None) -> FcPlan:
     for did in dense_ids:
         origin, path = _origin(net, did)
         kernel, channels = _source_map(net, report, origin, path, did, denses)
-        if net.node(origin).type == "Flatten" and origin not in flattens:
+        if net.node(origin).decl.flattens and origin not in flattens:
             _check_flatten_users(net, origin)
             flattens.append(origin)
         units = net.node(did).params["units"]
@@ -69,11 +77,11 @@ def plan_fc_to_conv(net: Network, report: Report | None = None) -> FcPlan:
 def _origin(net: Network, dense_id: str) -> tuple[str, list[str]]:
     """The Flatten or Dense a Dense reads, walking back through channel-wise layers."""
     path, cur = [], net.node(dense_id).inputs[0]
-    while net.node(cur).type in CHANNELWISE:
+    while _channelwise(net, cur):
         path.append(cur)
         cur = net.node(cur).inputs[0]
     node = net.node(cur)
-    if node.type not in ("Flatten", "Dense"):
+    if not (node.decl.fully_connected or node.decl.flattens):
         raise ConvStudioError(f"cannot convert {dense_id}: it reads {cur} ({node.type}); only a Dense layer fed by "
                               "Flatten or by another Dense (through activations or Dropout) becomes a convolution")
     return cur, path
@@ -82,7 +90,7 @@ def _origin(net: Network, dense_id: str) -> tuple[str, list[str]]:
 def _source_map(net, report, origin, path, dense_id, denses) -> tuple[tuple[int, int], int]:
     """(kernel, channels) of the map the Dense will read once Flatten is gone."""
     node = net.node(origin)
-    if node.type == "Dense":
+    if node.decl.fully_connected:
         return (1, 1), node.params["units"]
     src = node.inputs[0]
     shape = report.nodes[src].shape
@@ -90,7 +98,7 @@ def _source_map(net, report, origin, path, dense_id, denses) -> tuple[tuple[int,
         shape = (denses[src].units, 1, 1)
     if len(shape) != 3:
         raise ConvStudioError(f"cannot convert {dense_id}: {origin} flattens a flat vector from {src}, not an image")
-    softmax = [p for p in path if net.node(p).type == "Softmax"]
+    softmax = [p for p in path if not net.node(p).decl.elementwise]
     if softmax and shape[1:] != (1, 1):
         raise ConvStudioError(f"cannot convert {dense_id}: {softmax[0]} normalises all C·H·W values of "
                               f"{origin}; on the {shape[1]}×{shape[2]} map it would normalise channels only")
@@ -107,9 +115,9 @@ def _check_flatten_users(net: Network, flatten_id: str) -> None:
             raise ConvStudioError(f"cannot remove {flatten_id}: {cur} gives its flat output as a network result")
         for uid, _ in users:
             kind = net.node(uid).type
-            if kind in CHANNELWISE:
+            if _channelwise(net, uid):
                 stack.append(uid)
-            elif kind != "Dense":
+            elif not net.node(uid).decl.fully_connected:
                 raise ConvStudioError(f"cannot remove {flatten_id}: {uid} ({kind}) also uses its flat output")
 
 
@@ -128,8 +136,8 @@ class FcToConv(Command):
             _bypass(net, fid)
         for d in plan.denses:
             node = net._modify(d.id)
-            node.type = "Conv2D"
-            node.params = coerce_params("Conv2D", d.params(), node_id=d.id)
+            node.type = _filters_type()
+            node.params = coerce_params(node.type, d.params(), node_id=d.id)
         errors = infer(net).errors
         if errors:
             raise ConvStudioError(f"cannot convert: afterwards {errors[0].message}")
@@ -164,8 +172,8 @@ def fc_to_conv(network: Network, weights: WeightSet | None = None) -> tuple[Netw
     Ids, positions and all other layers are kept. The copy's weights file field is
     cleared, since the old file no longer fits it.
     """
-    copy = Network(network.name, network.description, [n.copy() for n in network], None,
-                   network.labels)
+    copy = network.copy()
+    copy.weights = None  # a fresh network nobody observes, so no edit command is needed
     cmd = FcToConv()
     cmd.redo(copy)
     return copy, (None if weights is None else convert_fc_weights(cmd.plan, weights))

@@ -6,16 +6,18 @@ re-initialises only that node and a network always starts from the same numbers.
 from __future__ import annotations
 
 import io
+import math
 import os
-import zipfile
 import zlib
+from pathlib import Path
 
 import numpy as np
 
 from .. import layers
-from ..errors import ConvStudioError, FormatError
+from ..errors import ConvStudioError, FormatError, ResourceLimitError
 from ..graph import Network
 from ..io.atomic import write_atomic
+from ..io.npz import NpzReader
 from ..layers import fmt_shape
 from . import memory
 from .infer import Report, infer
@@ -34,7 +36,7 @@ def expected_shapes(net: Network, report: Report | None = None) -> dict[str, dic
     out = {}
     for node in net:
         rep = report.nodes[node.id]
-        if rep.ok and node.type != "Input":
+        if rep.ok and not node.decl.is_input:
             shapes = layers.get(node.type).weight_shapes(node.params, rep.input_shapes)
             if shapes:
                 out[node.id] = shapes
@@ -96,31 +98,51 @@ def save_weights(path: str | os.PathLike, weights: WeightSet) -> None:
 
 
 def load_weights(path: str | os.PathLike, net: Network | None = None, report: Report | None = None) -> WeightSet:
-    """Read an .npz (never unpickling); with `net`, check every array the network needs."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            weights: WeightSet = {}
-            for key in data.files:
-                nid, sep, name = key.rpartition("/")
-                if not sep:
-                    raise FormatError(f"{path}: key {key!r} is not of the form '<layer id>/<name>'")
-                weights.setdefault(nid, {})[name] = np.asarray(data[key], dtype=np.float32)
-    except FormatError:
-        raise
-    except FileNotFoundError:
-        raise FormatError(f"{path}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise FormatError(f"{path}: not a readable .npz weights file ({_reason(e)})") from None
-    if net is not None:
-        try:
-            check_weights(net, weights, report)
-        except ConvStudioError as e:
-            raise FormatError(f"{path}: {e}") from None
+    """Read an .npz (never unpickling); with `net`, only the arrays the network needs, each
+    checked against the shape it needs before it is read (FormatError naming both shapes)."""
+    with NpzReader(path) as npz:
+        keys = split_keys(path, npz.entries)
+        if net is not None:
+            wanted = expected_shapes(net, report)
+            for nid, shapes in wanted.items():
+                for name, shape in shapes.items():
+                    entry = npz.entries.get(f"{nid}/{name}")
+                    if entry is None:
+                        raise FormatError(f"{path}: {nid}/{name}: missing from the weights (expected {fmt_shape(shape)})")
+                    if entry.shape != tuple(shape):
+                        raise FormatError(f"{path}: {nid}/{name}: expected {fmt_shape(shape)}, "
+                                          f"the weights have {fmt_shape(entry.shape)}")
+            keys = {k: v for k, v in keys.items() if v[0] in wanted and v[1] in wanted[v[0]]}
+        return read_entries(npz, keys)
+
+
+def read_entries(npz: NpzReader, keys: dict[str, tuple[str, str]]) -> WeightSet:
+    """Read the archive's `keys` ({key: (layer id, name)}) as float32, after checking they fit in memory."""
+    need = sum(npz.entries[k].nbytes + math.prod(npz.entries[k].shape) * memory.FLOAT for k in keys)
+    limit = memory.default_limit()
+    if need > limit:
+        raise ResourceLimitError(f"{npz.path}: reading its arrays needs about {memory.human(need)} "
+                                 f"but the limit is {memory.human(limit)}")
+    weights: WeightSet = {}
+    for key, (nid, name) in keys.items():
+        weights.setdefault(nid, {})[name] = npz.read(key)
     return weights
 
 
-def _reason(error: Exception) -> str:
-    """NumPy's messages for files that are not .npz at all suggest unpickling them: never do that."""
-    if isinstance(error, ValueError) and "pickle" in str(error):
-        return "it is not a NumPy .npz archive"
-    return str(error)
+def weights_path_for(json_path: str | os.PathLike) -> Path:
+    """NET.json → NET.weights.npz in the same folder."""
+    p = Path(json_path)
+    stem = p.name[:-5] if p.name.lower().endswith(".json") else p.name
+    return p.with_name(stem + ".weights.npz")
+
+
+def split_keys(path, entries) -> dict[str, tuple[str, str]]:
+    """{archive key: (layer id, name)}; FormatError for a key not of the form "<layer id>/<name>"."""
+    keys = {}
+    for key in entries:
+        nid, sep, name = key.rpartition("/")
+        if not sep or not nid:
+            shown = key if len(key) <= 40 else key[:37] + "..."
+            raise FormatError(f"{path}: key {shown!r} is not of the form '<layer id>/<name>'")
+        keys[key] = (nid, name)
+    return keys

@@ -251,7 +251,4 @@ class SetMeta(Command):
 
 def id_prefix(decl: layers.LayerType) -> str:
     """Readable id stem for new nodes of a type: conv, pool, dense, …"""
-    special = {"Conv2D": "conv", "ConvTranspose2D": "deconv", "MaxPool2D": "pool", "AvgPool2D": "avgpool",
-               "GlobalAvgPool2D": "gap", "BatchNorm2D": "bn", "Input": "input", "Upsample2D": "up",
-               "ZeroPad2D": "pad"}
-    return special.get(decl.name, decl.name.lower())
+    return decl.prefix()

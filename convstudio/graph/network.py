@@ -6,6 +6,7 @@ event per command.
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -14,7 +15,20 @@ from psygnal import Signal
 from ..errors import GraphError
 from .node import Node
 
-META = "\0meta"
+META = "\0meta"  # the journal key of the network's own fields; never a node id (ids are checked)
+
+
+@dataclass(frozen=True)
+class Meta:
+    """The network's own fields, recorded for undo beside the nodes an edit touches."""
+
+    name: str
+    description: str
+    weights: str | None
+    labels: tuple[str, ...] = ()
+
+
+State = tuple[int, Node] | Meta | None  # a node's place and copy, the network's fields, or absent
 
 
 @dataclass(frozen=True)
@@ -58,7 +72,7 @@ class Network:
             if n.id in self._nodes:
                 raise GraphError(f"id {n.id!r} is used twice")
             self._nodes[n.id] = n
-        self._journal: dict[str, tuple[int, Node] | None] | None = None
+        self._journal: dict[str, State] | None = None
         self._start: dict[str, int] = {}
 
     # -- reading ----------------------------------------------------------------------
@@ -99,10 +113,10 @@ class Network:
             for s in set(n.inputs):
                 if s in users:
                     users[s].append(n.id)
-        ready = [i for i in self._nodes if pending[i] == 0]
+        ready = deque(i for i in self._nodes if pending[i] == 0)
         order: list[str] = []
         while ready:
-            nid = ready.pop(0)
+            nid = ready.popleft()
             order.append(nid)
             for u in users[nid]:
                 pending[u] -= 1
@@ -137,15 +151,18 @@ class Network:
         if self._journal is not None and node_id not in self._journal:
             node = self._nodes.get(node_id)
             if node_id == META:
-                self._journal[META] = (0, self._meta())
+                self._journal[META] = self._meta()
             elif node is None:
                 self._journal[node_id] = None
             else:  # untouched so far, so its place is still the one the command started from
                 self._journal[node_id] = (self._start[node_id], node.copy())
 
-    def _meta(self) -> Node:
-        return Node(META, "Input", {"name": self.name, "description": self.description, "weights": self.weights,
-                                    "labels": list(self.labels)})
+    def _meta(self) -> Meta:
+        return Meta(self.name, self.description, self.weights, tuple(self.labels))
+
+    def copy(self) -> "Network":
+        """An independent copy (nodes and fields) that nobody observes yet."""
+        return Network(self.name, self.description, [n.copy() for n in self], self.weights, self.labels)
 
     def _insert(self, node: Node, index: int | None = None) -> None:
         if node.id in self._nodes:
@@ -177,26 +194,26 @@ class Network:
         self._journal = {}
         self._start = {nid: i for i, nid in enumerate(self._nodes)}
 
-    def _end(self) -> dict[str, tuple[int, Node] | None]:
+    def _end(self) -> dict[str, State]:
         journal, self._journal = self._journal or {}, None
         return journal
 
-    def _snapshot(self, ids: Iterable[str]) -> dict[str, tuple[int, Node] | None]:
+    def _snapshot(self, ids: Iterable[str]) -> dict[str, State]:
         order = self.ids()
-        snap: dict[str, tuple[int, Node] | None] = {}
+        snap: dict[str, State] = {}
         for i in ids:
             if i == META:
-                snap[i] = (0, self._meta())
+                snap[i] = self._meta()
             else:
                 snap[i] = (order.index(i), self._nodes[i].copy()) if i in self._nodes else None
         return snap
 
-    def _apply(self, snap: dict[str, tuple[int, Node] | None]) -> None:
+    def _apply(self, snap: dict[str, State]) -> None:
         """Put the touched nodes back as in `snap`; untouched ones keep their order."""
-        if META in snap:
-            meta = snap[META][1].params
-            self.name, self.description, self.weights = meta["name"], meta["description"], meta["weights"]
-            self.labels = list(meta["labels"])
+        meta = snap.get(META)
+        if isinstance(meta, Meta):
+            self.name, self.description, self.weights = meta.name, meta.description, meta.weights
+            self.labels = list(meta.labels)
         items = [(k, v) for k, v in self._nodes.items() if k not in snap]
         for nid, state in sorted(((k, v) for k, v in snap.items() if v and k != META), key=lambda kv: kv[1][0]):
             items.insert(state[0], (nid, state[1].copy()))

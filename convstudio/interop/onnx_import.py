@@ -1,7 +1,7 @@
 """ONNX models made of convolutional building blocks, turned into a network and weights.
 
-Every ONNX node becomes the ConvStudio layer with the same meaning (onnx_ops has one
-converter per operation), checked layer by layer so a problem names the ONNX node.
+Every ONNX node becomes the ConvStudio layer with the same meaning (interop/families/
+has one converter per operation), checked layer by layer so a problem names the ONNX node.
 Layer ids come from the node names (made valid and unique); positions come from the
 layered layout. Files written by ConvStudio's own export carry their layers'
 parameter spellings ("same", an empty pool stride) in the metadata; they are used
@@ -10,37 +10,26 @@ gives back the same JSON.
 """
 from __future__ import annotations
 
-import json
+import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from .. import layers
-from ..engine.infer import infer
-from ..engine.weights import WeightSet, check_weights, save_weights
-from ..errors import ConvStudioError, FormatError, GraphError
-from ..graph import Network, Node, coerce_params, id_prefix, layered_positions
+from ..engine import memory
+from ..engine.weights import WeightSet, save_weights, weights_path_for
+from ..errors import ConvStudioError, FormatError
+from ..graph import Network
 from ..io.atomic import write_atomic
 from ..io.network_json import dumps
-from ..layers import Shape, ShapeError, fmt_shape
-from ..layers.conv import conv_pads
-from .names import layer_id
-from .onnx_support import HINTS_KEY, require_onnx
-from .prepare import pool_stride
-
-ANONYMOUS_GRAPHS = {"", "main_graph", "torch_jit", "torch-jit-export"}
-FLOAT_TYPES = {1, 10, 11, 16}  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
+from . import families, registry  # noqa: F401  (families registers each ONNX operation's converter)
+from .onnx_convert import Converter, first_line
+from .onnx_support import require_onnx
 
 
 def import_onnx(path: str | os.PathLike) -> tuple[Network, WeightSet]:
     """The network and weights an ONNX file describes; ConvStudioError names what cannot be converted."""
     onnx = require_onnx("import")
     model = read_model(onnx, path)
-    from .onnx_ops import OPS  # after require_onnx: the converters use onnx helpers
-
-    return Converter(onnx, model, Path(path).stem, OPS).convert()
+    return Converter(onnx, model, Path(path).stem, registry.onnx_importers()).convert()
 
 
 def convert_onnx_file(onnx_path: str | os.PathLike, json_path: str | os.PathLike) -> Network:
@@ -48,13 +37,6 @@ def convert_onnx_file(onnx_path: str | os.PathLike, json_path: str | os.PathLike
     net, weights = import_onnx(onnx_path)
     write_imported(net, weights, json_path)
     return net
-
-
-def weights_path_for(json_path: str | os.PathLike) -> Path:
-    """NET.json → NET.weights.npz in the same folder."""
-    p = Path(json_path)
-    stem = p.name[:-5] if p.name.lower().endswith(".json") else p.name
-    return p.with_name(stem + ".weights.npz")
 
 
 def write_imported(net: Network, weights: WeightSet, json_path: str | os.PathLike) -> None:
@@ -86,280 +68,41 @@ def read_model(onnx, path: str | os.PathLike):
         model = onnx.load(str(p), format="protobuf")  # not guessed from the suffix: a .json would parse as text
     except Exception as e:  # noqa: BLE001 - protobuf and onnx raise many types for a file that is not a model
         hint = "; it looks like JSON: a ConvStudio network opens as it is" if _looks_like_json(p) else ""
-        raise FormatError(f"{path}: not a readable ONNX model ({_first_line(e) or type(e).__name__}){hint}") from None
+        raise FormatError(f"{path}: not a readable ONNX model ({first_line(e) or type(e).__name__}){hint}") from None
     if not model.graph.node:
         raise FormatError(f"{path}: not an ONNX model with a graph (no operations found)")
     try:
         onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as e:
-        raise FormatError(f"{path}: not a valid ONNX model ({_first_line(e)})") from None
+    except Exception as e:  # noqa: BLE001 - besides ValidationError, invalid UTF-8 raises UnicodeDecodeError
+        raise FormatError(f"{path}: not a valid ONNX model ({first_line(e) or type(e).__name__})") from None
+    _check_initializers(onnx, model, path)
     return model
+
+
+def _check_initializers(onnx, model, path) -> None:
+    """Each initializer's data must be of a known type and match its shape, and all of them must
+    fit in memory once converted, before any is converted."""
+    total = 0
+    for t in model.graph.initializer:
+        name = t.name if len(t.name) <= 60 else t.name[:57] + "..."
+        try:
+            dtype = onnx.helper.tensor_dtype_to_np_dtype(t.data_type)
+        except (KeyError, ValueError, TypeError):
+            raise FormatError(f"{path}: initializer '{name}' has an unknown data type ({t.data_type})") from None
+        count = math.prod(t.dims)
+        if any(d < 0 for d in t.dims):
+            raise FormatError(f"{path}: initializer '{name}' has a negative dimension {list(t.dims)}")
+        if t.HasField("raw_data") and t.data_location != onnx.TensorProto.EXTERNAL:
+            if len(t.raw_data) != count * dtype.itemsize:
+                raise FormatError(f"{path}: initializer '{name}' declares {'×'.join(map(str, t.dims)) or 'a scalar'} "
+                                  f"values of {dtype.itemsize} bytes but holds {len(t.raw_data):,} bytes")
+        total += count * (dtype.itemsize + memory.FLOAT)
+    limit = memory.default_limit()
+    if total > limit:
+        raise FormatError(f"{path}: its weights need about {memory.human(total)} once read, "
+                          f"more than the limit of {memory.human(limit)}")
 
 
 def _looks_like_json(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(64).lstrip().startswith(b"{")
-
-
-def _first_line(e: Exception) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0][:200] if text else ""
-
-
-@dataclass
-class Op:
-    """One ONNX node as the converters see it: its label for messages and decoded attributes."""
-
-    proto: object
-    label: str
-    attrs: dict = field(default_factory=dict)
-
-    @property
-    def type(self) -> str:
-        return self.proto.op_type
-
-    @property
-    def inputs(self) -> list[str]:
-        return list(self.proto.input)
-
-    def input(self, i: int) -> str:
-        return self.proto.input[i] if i < len(self.proto.input) else ""
-
-    def fail(self, reason: str) -> ConvStudioError:
-        return ConvStudioError(f"node '{self.label}' ({self.type}): {reason}")
-
-
-class Converter:
-    """Builds the layers, weights and tensor bookkeeping of one model."""
-
-    def __init__(self, onnx, model, fallback_name: str, ops: dict):
-        self.onnx, self.model, self.graph, self.ops = onnx, model, model.graph, ops
-        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
-        self.name = self.graph.name if self.graph.name not in ANONYMOUS_GRAPHS else fallback_name
-        self.constants: dict[str, np.ndarray] = {
-            t.name: onnx.numpy_helper.to_array(t) for t in self.graph.initializer}
-        self.producer: dict[str, str] = {}  # tensor name → layer id
-        self.shapes: dict[str, Shape] = {}  # layer id → per-sample shape
-        self.nodes: list[Node] = []
-        self.weights: WeightSet = {}
-        self.used: set[str] = set()
-        self.skip: set[int] = set()  # nodes already done: constants, MatMul's bias Add
-        self.users = self._users()
-        self.hints = self._hints()
-
-    # -- the whole graph ---------------------------------------------------------------------
-    def convert(self) -> tuple[Network, WeightSet]:
-        for value in self.graph.input:
-            if value.name not in self.constants:
-                self._input(value)
-        if not self.nodes:
-            raise ConvStudioError(f"{self.name}: the model has no image input")
-        for index, proto in enumerate(self.graph.node):
-            if self._foldable(proto):
-                self._fold(self._op(proto, index))
-                self.skip.add(index)
-        for index, proto in enumerate(self.graph.node):
-            if index in self.skip:
-                continue
-            op = self._op(proto, index)
-            if self._foldable(proto):  # shape arithmetic on a layer's output, known by now
-                self._fold(op)
-            else:
-                self._node(op)
-        return self._finish()
-
-    def _finish(self) -> tuple[Network, WeightSet]:
-        draft = Network(self.name, "", self.nodes)
-        positions = layered_positions(draft)
-        nodes = [Node(n.id, n.type, n.params, n.inputs, positions[n.id]) for n in self.nodes]
-        net = Network(self.name, self._description(), nodes)
-        report = infer(net)
-        if report.errors:
-            raise ConvStudioError(f"the converted network does not fit: {report.errors[0].message}")
-        check_weights(net, self.weights, report)
-        return net, self.weights
-
-    def _description(self) -> str:
-        if self.graph.doc_string:
-            return self.graph.doc_string
-        made_by = " ".join(filter(None, [self.model.producer_name, self.model.producer_version]))
-        return f"Imported from ONNX{f' (made by {made_by})' if made_by else ''}."
-
-    def _users(self) -> dict[str, list[int]]:
-        users: dict[str, list[int]] = {}
-        for index, proto in enumerate(self.graph.node):
-            for name in proto.input:
-                users.setdefault(name, []).append(index)
-        for value in self.graph.output:
-            users.setdefault(value.name, []).append(-1)
-        return users
-
-    def _hints(self) -> dict:
-        for prop in self.model.metadata_props:
-            if prop.key == HINTS_KEY:
-                try:
-                    hints = json.loads(prop.value)
-                except ValueError:
-                    return {}
-                return hints if isinstance(hints, dict) else {}
-        return {}
-
-    def _input(self, value) -> None:
-        t = value.type.tensor_type
-        dims = [d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim]
-        shown = "×".join("?" if d is None else str(d) for d in dims) or "unknown"
-        if len(dims) != 4 or any(d is None or d < 1 for d in dims[1:]) or t.elem_type not in FLOAT_TYPES:
-            raise ConvStudioError(f"input '{value.name}' has shape {shown}; ConvStudio's Input layer takes "
-                                  "float images N×C×H×W with fixed C, H and W")
-        c, h, w = dims[1:]
-        nid = layer_id(value.name, "image", self.used)
-        self._append(nid, "Input", {"channels": c, "height": h, "width": w}, [], (c, h, w))
-        self.producer[value.name] = nid
-
-    def _op(self, proto, index: int) -> Op:
-        label = proto.name or (proto.output[0] if proto.output else f"#{index}")
-        return Op(proto, label, {a.name: _attr(self.onnx, a) for a in proto.attribute})
-
-    def _node(self, op: Op) -> None:
-        proto, label = op.proto, op.label
-        convert = self.ops.get(proto.op_type) if proto.domain in ("", "ai.onnx") else None
-        if convert is None:
-            kind = proto.op_type if proto.domain in ("", "ai.onnx") else f"{proto.domain}.{proto.op_type}"
-            raise ConvStudioError(f"node '{label}' uses {kind}, which ConvStudio has no layer for")
-        for extra in proto.output[1:]:
-            if extra and extra in self.users:
-                raise op.fail(f"its output '{extra}' is used, but ConvStudio layers have one output")
-        try:
-            convert(self, op)
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as e:  # odd but checker-valid input
-            raise op.fail(f"cannot be converted ({type(e).__name__}: {_first_line(e)})") from None
-
-    def _foldable(self, proto) -> bool:
-        """Constants, the Shape of a layer's output, and computations on those only.
-
-        These are the shape arithmetic exporters leave behind, as in x.view(x.size(0), -1).
-        """
-        names = [n for n in proto.input if n]
-        if proto.domain not in ("", "ai.onnx"):
-            return False
-        if proto.op_type == "Shape" and names[0] in self.producer:
-            return True
-        return proto.op_type == "Constant" or bool(names) and all(n in self.constants for n in names)
-
-    def _fold(self, op: Op) -> None:
-        """Work out a constant node's value with onnx's reference evaluator.
-
-        The batch size of a layer's output reads as 0 in its Shape: the value Reshape
-        takes to mean "keep this dimension", which is how flattening code uses it.
-        """
-        from onnx.reference import ReferenceEvaluator
-
-        if op.type == "Shape" and op.input(0) in self.producer:
-            shape = np.array([0, *self.shapes[self.producer[op.input(0)]]], np.int64)
-            self.constants[op.proto.output[0]] = shape[op.attrs.get("start", 0):op.attrs.get("end")]
-            return
-        feeds = {n: self.constants[n] for n in op.inputs if n}
-        try:
-            values = ReferenceEvaluator(op.proto).run(None, feeds)
-        except Exception as e:  # noqa: BLE001 - the evaluator raises whatever the operation's code raises
-            raise op.fail(f"cannot work out its constant value ({_first_line(e)})") from None
-        for name, value in zip(op.proto.output, values):
-            self.constants[name] = np.asarray(value)
-
-    # -- used by the converters ---------------------------------------------------------------
-    def source(self, op: Op, i: int) -> str:
-        """The layer producing input `i` of `op`."""
-        name = op.input(i)
-        if name in self.producer:
-            return self.producer[name]
-        if name in self.constants:
-            raise op.fail(f"input '{name}' is a constant; ConvStudio layers take their inputs from layers")
-        raise op.fail(f"input '{name}' comes from nowhere")
-
-    def constant(self, op: Op, i: int, required: bool = True) -> np.ndarray | None:
-        """The constant array at input `i` (None when absent and optional)."""
-        name = op.input(i)
-        if not name:
-            if required:
-                raise op.fail(f"input {i + 1} is missing")
-            return None
-        if name not in self.constants:
-            raise op.fail(f"input '{name}' must be a constant (weights computed at run time are not supported)")
-        return self.constants[name]
-
-    def shape_of(self, nid: str) -> Shape:
-        return self.shapes[nid]
-
-    def add(self, op: Op, type_name: str, params: dict, inputs: list[str], weights: dict | None = None,
-            suffix: str = "") -> str:
-        """Append a layer converted from `op`; its shape is checked at once so errors name the node."""
-        base = op.proto.name or (op.proto.output[0] if op.proto.output else "")
-        nid = layer_id(base + suffix, id_prefix(layers.get(type_name)), self.used, op.type)
-        try:
-            params = coerce_params(type_name, params, node_id=nid)
-        except GraphError as e:
-            raise op.fail(str(e)) from None
-        shapes = [self.shapes[s] for s in inputs]
-        try:
-            shape = layers.get(type_name).output_shape(params, shapes)
-        except ShapeError as e:
-            raise op.fail(str(e)) from None
-        params = self._hinted(nid, type_name, params, shapes)
-        self._check_weights(op, layers.get(type_name).weight_shapes(params, shapes), weights or {})
-        self._append(nid, type_name, params, inputs, shape)
-        if weights:
-            self.weights[nid] = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in weights.items()}
-        return nid
-
-    @staticmethod
-    def _check_weights(op: Op, expected: dict, weights: dict) -> None:
-        for name, arr in weights.items():
-            want = tuple(expected.get(name, ()))
-            if tuple(np.shape(arr)) != want:
-                raise op.fail(f"its {name} is {fmt_shape(np.shape(arr))} but the layer it becomes needs "
-                              f"{fmt_shape(want)}")
-
-    def output(self, op: Op, nid: str) -> None:
-        """Record that `op`'s first output is layer `nid`'s output."""
-        self.producer[op.proto.output[0]] = nid
-
-    def _append(self, nid: str, type_name: str, params: dict, inputs: list[str], shape: Shape) -> None:
-        self.used.add(nid)
-        self.nodes.append(Node(nid, type_name, params, list(inputs)))
-        self.shapes[nid] = tuple(shape)
-
-    def _hinted(self, nid: str, type_name: str, params: dict, shapes: list[Shape]) -> dict:
-        """The exporter's own spelling of the parameters when it means exactly the same."""
-        hint = self.hints.get(nid)
-        if not isinstance(hint, dict) or hint.get("type") != type_name:
-            return params
-        try:
-            spelled = coerce_params(type_name, hint.get("params"), node_id=nid)
-        except (GraphError, TypeError, AttributeError):
-            return params
-        same = _meaning(type_name, spelled, shapes) == _meaning(type_name, params, shapes)
-        return spelled if same else params
-
-
-def _meaning(type_name: str, params: dict, shapes: list[Shape]) -> dict:
-    """Parameters with every implicit choice resolved, for comparing two spellings."""
-    p = dict(params)
-    if type_name == "Conv2D":
-        p["padding"] = conv_pads(p, shapes[0][1:])
-    if type_name in ("MaxPool2D", "AvgPool2D"):
-        p["stride"] = pool_stride(p)
-    return p
-
-
-def _attr(onnx, a):
-    value = onnx.helper.get_attribute_value(a)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, float):
-        return f32(value)
-    return value
-
-
-def f32(value: float) -> float:
-    """A float32 number as the shortest decimal that is the same float32 (0.3, not 0.30000001192)."""
-    return float(str(np.float32(value)))

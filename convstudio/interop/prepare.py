@@ -16,18 +16,6 @@ def exportable_report(net: Network) -> Report:
     return report
 
 
-def pads_of(node, report: Report) -> tuple[tuple[int, int], tuple[int, int]]:
-    """((top, bottom), (left, right)) of a Conv2D, resolved for its inferred input exactly as the engine does."""
-    from ..layers.conv import conv_pads
-
-    return conv_pads(node.params, report.nodes[node.id].input_shapes[0][1:])
-
-
-def pool_stride(params: dict) -> list[int]:
-    """A pooling stride with null meaning the kernel size."""
-    return params["stride"] or params["kernel_size"]
-
-
 def file_order(net: Network, report: Report) -> list[str]:
     """The layers in file order when that order already runs (as users wrote it), else in run order."""
     seen: set[str] = set()

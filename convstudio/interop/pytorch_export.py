@@ -14,8 +14,10 @@ from .. import __version__
 from ..engine.infer import Report
 from ..graph import Network, Node
 from ..layers import fmt_shape, get
+from ..errors import ConvStudioError
+from . import families, registry  # noqa: F401  (families registers each type's PyTorch code)
 from .names import class_name, python_names
-from .prepare import exportable_report, file_order, pads_of, pool_stride
+from .prepare import exportable_report, file_order
 
 INDENT = "    "
 
@@ -98,7 +100,7 @@ def _forward(net: Network, report: Report, names: dict[str, str]) -> str:
     body = [f"def forward(self, {args}):"]
     for nid in file_order(net, report):
         node = net.node(nid)
-        if node.type != "Input":
+        if not node.decl.is_input:
             body.append(f"{INDENT}{names[nid]} = {_call(node, report, names)}")
     outs = ", ".join(names[o] for o in report.outputs)
     body.append(f"{INDENT}return {outs}")
@@ -145,83 +147,17 @@ def _note(node: Node, report: Report, names: dict[str, str]) -> str:
 # -- one layer ------------------------------------------------------------------------------
 def _module(node: Node, report: Report) -> str | None:
     """The nn module constructor for a layer, None for layers written inline in forward()."""
-    builder = _MODULES.get(node.type)
+    builder = registry.torch_module_of(node.type)
     if builder is None:
-        return None
+        raise ConvStudioError(f"{node.id}: PyTorch export does not know {node.type} layers")
     return builder(node.params, report.nodes[node.id].input_shapes, node, report)
 
 
 def _call(node: Node, report: Report, names: dict[str, str]) -> str:
     args = [names[s] for s in node.inputs]
-    if node.type == "Add":
-        return " + ".join(args)
-    if node.type == "Concat":
-        return f"torch.cat([{', '.join(args)}], dim=1)"
-    x = args[0]
-    if node.type == "Conv2D":
-        (t, b), (l, r) = pads_of(node, report)
-        if (t, l) != (b, r):
-            x = f"F.pad({x}, ({l}, {r}, {t}, {b}))"
-    return f"self.{names[node.id]}({x})"
-
-
-def _one(v) -> str:
-    """`3` for [3, 3], `(3, 5)` otherwise: the way people write PyTorch."""
-    return str(v[0]) if v[0] == v[1] else f"({v[0]}, {v[1]})"
-
-
-def _kwargs(pairs: list[tuple[str, object, object]]) -> str:
-    """`, name=value` for every (name, value, default) whose value is not the default."""
-    return "".join(f", {k}={v}" for k, v, d in pairs if v != d)
-
-
-def _conv(p, ins, node, report) -> str:
-    (t, b), (l, r) = pads_of(node, report)
-    pad = (t, l) if (t, l) == (b, r) else (0, 0)
-    extra = _kwargs([("stride", _one(p["stride"]), "1"), ("padding", _one(pad), "0"),
-                     ("dilation", _one(p["dilation"]), "1"), ("groups", p["groups"], 1),
-                     ("bias", p["bias"], True)])
-    return f"nn.Conv2d({ins[0][0]}, {p['filters']}, kernel_size={_one(p['kernel_size'])}{extra})"
-
-
-def _deconv(p, ins, node, report) -> str:
-    extra = _kwargs([("stride", _one(p["stride"]), "1"), ("padding", _one(p["padding"]), "0"),
-                     ("output_padding", _one(p["output_padding"]), "0"), ("groups", p["groups"], 1),
-                     ("bias", p["bias"], True), ("dilation", _one(p["dilation"]), "1")])
-    return f"nn.ConvTranspose2d({ins[0][0]}, {p['filters']}, kernel_size={_one(p['kernel_size'])}{extra})"
-
-
-def _pool(kind: str):
-    def build(p, ins, node, report) -> str:
-        extra = _kwargs([("padding", _one(p["padding"]), "0")])
-        return f"nn.{kind}(kernel_size={_one(p['kernel_size'])}, stride={_one(pool_stride(p))}{extra})"
-    return build
-
-
-_MODULES = {
-    "Conv2D": _conv,
-    "ConvTranspose2D": _deconv,
-    "MaxPool2D": _pool("MaxPool2d"),
-    "AvgPool2D": _pool("AvgPool2d"),
-    "GlobalAvgPool2D": lambda p, ins, *_: "nn.AdaptiveAvgPool2d(1)",
-    "BatchNorm2D": lambda p, ins, *_: f"nn.BatchNorm2d({ins[0][0]}{_kwargs([('eps', repr(p['eps']), '1e-05')])})",
-    "ReLU": lambda *_: "nn.ReLU()",
-    "LeakyReLU": lambda p, *_: f"nn.LeakyReLU(negative_slope={p['negative_slope']!r})",
-    "Sigmoid": lambda *_: "nn.Sigmoid()",
-    "Tanh": lambda *_: "nn.Tanh()",
-    "Softmax": lambda *_: "nn.Softmax(dim=1)",
-    "Dropout": lambda p, *_: f"nn.Dropout(p={p['rate']!r})",
-    "Dense": lambda p, ins, *_: f"nn.Linear({ins[0][0]}, {p['units']}{_kwargs([('bias', p['bias'], True)])})",
-    "Flatten": lambda *_: "nn.Flatten(1)",
-    "Upsample2D": lambda p, *_: f"nn.Upsample(scale_factor={_one(p['scale_factor'])}, mode=\"nearest\")",
-    "ZeroPad2D": lambda p, *_: "nn.ZeroPad2d(({2}, {3}, {0}, {1}))".format(*p["padding"]),
-}
-INLINE = {"Input", "Add", "Concat"}
-
-
-def supported_types() -> set[str]:
-    """Layer types this exporter writes (a test keeps it equal to the registry)."""
-    return set(_MODULES) | INLINE
+    attribute = f"self.{names[node.id]}"
+    forward = registry.torch_forward_of(node.type)
+    return forward(args, attribute, node, report) if forward else f"{attribute}({args[0]})"
 
 
 # -- text helpers ------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ every failure is one line naming the JSON path and the reason, e.g.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -20,9 +22,11 @@ from ..graph import Network, Node, check_labels, coerce_params
 from ..layers.params import ParamError
 from .atomic import write_atomic
 from .paths import json_path
-from .schema import FORMAT, VERSION, network_schema
+from .schema import FORMAT, ID_REGEX, VERSION, network_schema
 
 MAX_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 32        # a network file nests 6 levels; deeper is a mistake or an attack
+QUOTE_LIMIT = 40      # characters of a file's value repeated in a message
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -128,6 +132,7 @@ def _reject_constant(name: str):
 
 
 def network_from_dict(doc: Any) -> Network:
+    _check_values(doc)
     _check_header(doc)
     _check_schema(doc)
     nodes = _build_nodes(doc["layers"])
@@ -144,26 +149,118 @@ def _check_header(doc: Any) -> None:
     if not isinstance(doc, dict):
         raise FormatError(f"(top level): must be an object, got {_kind(doc)}")
     if doc.get("format") != FORMAT:
-        raise FormatError(f'format: must be "{FORMAT}", got {json.dumps(doc.get("format"))} — is this a ConvStudio network?')
+        raise FormatError(f'format: must be "{FORMAT}", got {_kind(doc.get("format"))} — is this a ConvStudio network?')
     version = doc.get("version")
     if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
         raise FormatError(f"version: this file is version {version}, newer than the version {VERSION} "
                           "this ConvStudio reads; update ConvStudio to open it")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_values(doc: Any) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and text that is not valid Unicode, before anything
+    recursive (jsonschema, repr) or anything that encodes text (save, exports) sees it."""
+    stack: list[tuple[Any, int, Any]] = [(doc, 0, None)]
+    while stack:
+        value, depth, trail = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                raise FormatError(f"{_trail_path(trail)}: contains a lone UTF-16 surrogate "
+                                  f"({_SURROGATE.search(value).group().encode('unicode_escape').decode()}); "
+                                  "text must be valid Unicode")
+            continue
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth >= MAX_DEPTH:
+            raise FormatError(f"{_trail_path(trail)}: nested more than {MAX_DEPTH} levels deep; "
+                              "a network file is not")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str) and _SURROGATE.search(key):
+                raise FormatError(f"{_trail_path(trail)}: a key contains a lone UTF-16 surrogate; "
+                                  "text must be valid Unicode")
+            if isinstance(item, (dict, list, str)):
+                stack.append((item, depth + 1, (trail, key)))
+
+
+def _trail_path(trail) -> str:
+    parts = []
+    while trail is not None:
+        trail, key = trail
+        parts.append(key)
+    return json_path(reversed(parts))
+
+
 @lru_cache(maxsize=1)
-def _validator() -> jsonschema.protocols.Validator:
+def _validators() -> tuple[jsonschema.protocols.Validator, jsonschema.protocols.Validator]:
+    """(the document without its layers' contents, one layer): checking each layer against the
+    layer schema alone keeps validation linear and fast; the full schema would test every
+    layer against every type's parameters."""
     schema = network_schema()
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)
+    top = copy.deepcopy(schema)
+    top["properties"]["layers"] = {"type": "array"}
+    layer = {"$schema": schema["$schema"], **schema["properties"]["layers"]["items"]}
+    return cls(top), cls(layer)
 
 
 def _check_schema(doc: dict) -> None:
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path).__len__())
-    if not errors:
-        return
-    error = _most_specific(errors)
-    raise FormatError(_explain(error, doc))
+    top, layer = _validators()
+    errors = list(top.iter_errors(doc))
+    entries = doc.get("layers")
+    if isinstance(entries, list):
+        for i, entry in enumerate(entries):
+            if _plainly_valid(entry):
+                continue
+            found = list(layer.iter_errors(entry))
+            for e in found:
+                e.path.extendleft([i, "layers"])  # as if the whole document had been validated
+            if found:
+                errors += found
+                break
+    if errors:
+        raise FormatError(_explain(_most_specific(errors), doc))
+
+
+_ID = re.compile(ID_REGEX.strip("^$"))
+
+
+def _plainly_valid(entry: Any) -> bool:
+    """A quick check that passes the ordinary layer entry; anything else goes to jsonschema."""
+    if type(entry) is not dict or not entry.keys() <= _layer_keys():
+        return False
+    nid, type_name = entry.get("id"), entry.get("type")
+    if type(nid) is not str or not _ID.fullmatch(nid):
+        return False
+    if type(type_name) is not str or type_name not in _type_names():
+        return False
+    inputs, position = entry.get("inputs", []), entry.get("position", [0, 0])
+    if type(inputs) is not list or any(type(s) is not str for s in inputs):
+        return False
+    if type(position) is not list or len(position) != 2 or any(type(v) not in (int, float) for v in position):
+        return False
+    params = entry.get("params", {})
+    if type(params) is not dict:
+        return False
+    decl = layers.get(type_name)
+    try:
+        for name, value in params.items():
+            decl.param(name).coerce(value)
+    except (KeyError, ParamError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _type_names() -> frozenset[str]:
+    return frozenset(layers.names())
+
+
+@lru_cache(maxsize=1)
+def _layer_keys() -> frozenset[str]:
+    return frozenset(network_schema()["properties"]["layers"]["items"]["properties"])
 
 
 def _most_specific(errors) -> jsonschema.ValidationError:
@@ -190,20 +287,20 @@ def _explain(error: jsonschema.ValidationError, doc: dict) -> str:
         extra = sorted(set(inst) - set(error.schema.get("properties", {})))
         return f"{json_path(path + [extra[0]])}: unknown field"
     if v == "enum" and path and path[-1] == "type":
-        return f"{json_path(path)}: unknown layer type {json.dumps(inst)}; known types: {', '.join(layers.names())}"
+        return f"{json_path(path)}: unknown layer type {_kind(inst)}; known types: {', '.join(layers.names())}"
     if v == "pattern":
-        return f"{json_path(path)}: {json.dumps(inst)} is not a valid id (letters, digits, '_', '-', '.'; starts with a letter or '_')"
+        return f"{json_path(path)}: {_kind(inst)} is not a valid id (letters, digits, '_', '-', '.'; starts with a letter or '_')"
     reason = {
         "type": lambda: f"must be {_type_word(error.validator_value)}, got {_kind(inst)}",
-        "const": lambda: f"must be {json.dumps(error.validator_value)}, got {json.dumps(inst)}",
-        "enum": lambda: f"must be one of {', '.join(json.dumps(x) for x in error.validator_value)}, got {json.dumps(inst)}",
+        "const": lambda: f"must be {json.dumps(error.validator_value)}, got {_kind(inst)}",
+        "enum": lambda: f"must be one of {', '.join(json.dumps(x) for x in error.validator_value)}, got {_kind(inst)}",
         "minItems": lambda: f"must have {error.validator_value} entries, got {len(inst)}",
         "minLength": lambda: "must not be empty",
         "uniqueItems": lambda: f"{_first_repeat(inst)} appears twice; each entry must be different",
         "maxItems": lambda: f"must have {error.validator_value} entries, got {len(inst)}",
-        "minimum": lambda: f"must be ≥ {error.validator_value}, got {inst}",
-        "maximum": lambda: f"must be ≤ {error.validator_value}, got {inst}",
-    }.get(v, lambda: error.message)()
+        "minimum": lambda: f"must be ≥ {error.validator_value}, got {_kind(inst)}",
+        "maximum": lambda: f"must be ≤ {error.validator_value}, got {_kind(inst)}",
+    }.get(v, lambda: _clip(error.message, 200))()
     return f"{json_path(path)}: {reason}"
 
 
@@ -240,10 +337,21 @@ def _type_word(t) -> str:
 
 
 def _kind(value: Any) -> str:
+    """A value from the file as a message quotes it: JSON, cut to QUOTE_LIMIT characters."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(value, (dict, list)) and len(value) > QUOTE_LIMIT:
+        return f"{'an object' if isinstance(value, dict) else 'a list'} of {len(value)} entries"
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        text = "a value"
+    return _clip(text, QUOTE_LIMIT)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _build_nodes(entries: list[dict]) -> list[Node]:
@@ -261,7 +369,7 @@ def _build_nodes(entries: list[dict]) -> list[Node]:
         inputs = list(e.get("inputs", []))
         for j, src in enumerate(inputs):
             if src not in seen:
-                raise FormatError(f"layers[{i}].inputs[{j}]: unknown layer id {json.dumps(src)}")
+                raise FormatError(f"layers[{i}].inputs[{j}]: unknown layer id {_kind(src)}")
             if src == e["id"]:
                 raise FormatError(f"layers[{i}].inputs[{j}]: {e['id']} cannot take its own output")
         decl = layers.get(e["type"])
@@ -279,7 +387,21 @@ def _build_nodes(entries: list[dict]) -> list[Node]:
 
 
 def _check_cycles(net: Network) -> None:
-    order, cyclic = net.topological_order()
-    if cyclic:
-        loop = [i for i in cyclic if any(net.reaches(c, i) for c, _ in net.consumers(i))]
-        raise FormatError(f"layers: the connections between {', '.join(loop or cyclic)} form a cycle")
+    """Linear: what the topological order leaves over lies on or behind a loop; walking back
+    along inputs inside that rest must come round to a layer already seen, which is the loop."""
+    _order, cyclic = net.topological_order()
+    if not cyclic:
+        return
+    rest = set(cyclic)
+    walk: dict[str, int] = {}
+    nid = cyclic[0]
+    while nid not in walk:
+        walk[nid] = len(walk)
+        nid = next(s for s in net.node(nid).inputs if s in rest)
+    loop = list(walk)[walk[nid]:][::-1]  # in the direction the data flows
+    at = {c: k for k, c in enumerate(cyclic)}
+    first = min(range(len(loop)), key=lambda k: at[loop[k]])
+    loop = loop[first:] + loop[:first]  # from the loop's layer that comes first in the file
+    shown = " → ".join(loop[:5] + ([] if len(loop) > 5 else [loop[0]]))
+    more = f" → … ({len(loop)} layers in the loop)" if len(loop) > 5 else ""
+    raise FormatError(f"layers: the connections {shown}{more} form a cycle")

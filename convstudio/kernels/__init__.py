@@ -8,10 +8,11 @@ from convstudio.kernels.conv import conv2d
 from convstudio.kernels.dense import dense
 from convstudio.kernels.elementwise import leaky_relu, relu, sigmoid, softmax, tanh
 from convstudio.kernels.merge import add, concat
-from convstudio.kernels.norm import batch_norm2d, batch_norm2d_train, batch_norm2d_train_backward
+from convstudio.kernels.norm import (batch_norm2d, batch_norm2d_train, batch_norm2d_train_backward,
+                                    local_response_norm, local_response_norm_backward)
 from convstudio.kernels.pool import avg_pool2d, global_avg_pool2d, max_pool2d
 from convstudio.kernels.resample import upsample_nearest2d, zero_pad2d
-from convstudio.kernels.reshape import flatten
+from convstudio.kernels.reshape import channel_shuffle, flatten
 from convstudio.kernels.transpose import conv_transpose2d
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "batch_norm2d",
     "batch_norm2d_train",
     "batch_norm2d_train_backward",
+    "channel_shuffle",
     "concat",
     "conv2d",
     "conv_transpose2d",
@@ -27,6 +29,8 @@ __all__ = [
     "flatten",
     "global_avg_pool2d",
     "leaky_relu",
+    "local_response_norm",
+    "local_response_norm_backward",
     "max_pool2d",
     "relu",
     "sigmoid",

@@ -58,3 +58,42 @@ def batch_norm2d_train_backward(g, xhat, inv_std, weight):
     dx -= xhat * (dgamma / count).astype(g.dtype)[:, None, None]
     dx *= scale
     return dx, dgamma.astype(g.dtype), dbeta.astype(g.dtype)
+
+
+def local_response_norm(x, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> np.ndarray:
+    """x / (k + α/n · Σ x²)^β with the sum over `size` neighbouring channels (torch.nn.LocalResponseNorm).
+
+    The window holds size // 2 channels before and (size − 1) // 2 after; channels beyond the
+    edges count as zeros, and the divisor is always `size`.
+    """
+    x = floating(x)
+    check_image(x, "local_response_norm")
+    return x / _lrn_divisor(x, size, alpha, k) ** x.dtype.type(beta)
+
+
+def local_response_norm_backward(x, g, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                                 k: float = 1.0) -> np.ndarray:
+    """dL/dx of local_response_norm: g·D^−β − (2αβ/n)·x·Σ g·x·D^(−β−1), the sum over the outputs whose
+    window holds this channel (D = k + α/n · Σ x²)."""
+    divisor = _lrn_divisor(x, size, alpha, k)
+    t = g * x * divisor ** x.dtype.type(-beta - 1)
+    spread = _channel_window_sum(t, (size - 1) // 2, size // 2)
+    return g * divisor ** x.dtype.type(-beta) - x.dtype.type(2 * alpha * beta / size) * x * spread
+
+
+def _lrn_divisor(x, size: int, alpha: float, k: float) -> np.ndarray:
+    total = _channel_window_sum(np.square(x), size // 2, (size - 1) // 2)
+    total *= x.dtype.type(alpha / size)
+    total += x.dtype.type(k)
+    return total
+
+
+def _channel_window_sum(a, before: int, after: int) -> np.ndarray:
+    """For every channel c, the sum of channels c − before … c + after (zeros beyond the edges)."""
+    c = a.shape[1]
+    padded = np.zeros((a.shape[0], c + before + after, *a.shape[2:]), dtype=a.dtype)
+    padded[:, before:before + c] = a
+    total = np.zeros_like(a)
+    for offset in range(before + after + 1):
+        total += padded[:, offset:offset + c]
+    return total

@@ -17,9 +17,23 @@ def max_pool2d(x, kernel, stride=None, padding=(0, 0)) -> np.ndarray:
     return _pool(x, kernel, stride, padding, "max")
 
 
-def avg_pool2d(x, kernel, stride=None, padding=(0, 0)) -> np.ndarray:
-    """Window mean with zero padding counted in the divisor (count_include_pad=True)."""
-    return _pool(x, kernel, stride, padding, "avg")
+def avg_pool2d(x, kernel, stride=None, padding=(0, 0), count_include_pad: bool = True) -> np.ndarray:
+    """Window mean; zero padding counts in the divisor unless count_include_pad is False (as in PyTorch)."""
+    out = _pool(x, kernel, stride, padding, "avg")
+    if not count_include_pad and any(pair(padding, "padding", minimum=0)):
+        out *= _padding_share(np.shape(x)[2:], kernel, stride, padding, out.dtype)
+    return out
+
+
+def _padding_share(size, kernel, stride, padding, dtype) -> np.ndarray:
+    """Per output pixel, window area / input pixels in the window: turns a mean over the window into
+    a mean over the input pixels only."""
+    shares = []
+    for i, k, s, p in zip(size, *_geometry(kernel, stride, padding)):
+        starts = np.arange(out_size(i, k, s, 2 * p)) * s - p
+        inside = np.minimum(starts + k, i) - np.maximum(starts, 0)
+        shares.append(k / inside)
+    return np.outer(*shares).astype(dtype)
 
 
 def global_avg_pool2d(x) -> np.ndarray:
@@ -68,8 +82,12 @@ def max_pool2d_backward(x, g, kernel, stride=None, padding=(0, 0)) -> np.ndarray
     return _scatter(g, x.shape, args, lambda t, gt: np.where(taps == t, gt, gt.dtype.type(0)))
 
 
-def avg_pool2d_backward(x_shape, g, kernel, stride=None, padding=(0, 0)) -> np.ndarray:
-    """dL/dx of avg_pool2d: g / (kH·kW) to every position of the window, padding counted."""
+def avg_pool2d_backward(x_shape, g, kernel, stride=None, padding=(0, 0),
+                        count_include_pad: bool = True) -> np.ndarray:
+    """dL/dx of avg_pool2d: g / (kH·kW) to every position of the window, padding counted (or, when it
+    is left out, g / the image pixels in the window)."""
+    if not count_include_pad and any(pair(padding, "padding", minimum=0)):
+        g = g * _padding_share(x_shape[2:], kernel, stride, padding, g.dtype)
     args = _geometry(kernel, stride, padding)
     share = g / g.dtype.type(args[0][0] * args[0][1])
     return _scatter(share, x_shape, args, lambda t, gt: gt)

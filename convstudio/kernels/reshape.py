@@ -16,3 +16,16 @@ def flatten(x) -> np.ndarray:
     if x.ndim < 1:
         raise ValueError("flatten needs a batch axis")
     return np.ascontiguousarray(x).reshape(x.shape[0], -1)
+
+
+def channel_shuffle(x, groups: int) -> np.ndarray:
+    """Interleave the channels of `groups` groups (ShuffleNet; torch.nn.ChannelShuffle).
+
+    Channel g·(C/groups) + i moves to i·groups + g: (N, g, C/g, H, W) transposed to (N, C/g, g, H, W).
+    """
+    x = floating(x)
+    n, c = x.shape[:2]
+    if c % groups:
+        raise ValueError(f"channel_shuffle: {groups} groups do not divide {c} channels")
+    split = x.reshape(n, groups, c // groups, *x.shape[2:])
+    return np.ascontiguousarray(split.swapaxes(1, 2)).reshape(x.shape)

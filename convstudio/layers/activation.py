@@ -11,6 +11,7 @@ from .registry import register
 
 class _Pointwise(LayerType):
     family = "Activation"
+    elementwise = channelwise = True
 
     def output_shape(self, p, inputs):
         return inputs[0]
@@ -35,6 +36,7 @@ class LeakyReLU(_Pointwise):
     summary = "Like ReLU but lets a small fraction of negative values through."
     params = (Param("negative_slope", "float", 0.01, "Factor applied to negative values.",
                     minimum=0, maximum=1),)
+    examples = ({"negative_slope": 0.2},)
 
     def key_params(self, p):
         return f"α{p['negative_slope']:g}"
@@ -74,6 +76,7 @@ class Tanh(_Pointwise):
 class Softmax(_Pointwise):
     name = "Softmax"
     summary = "Turns scores into probabilities that sum to 1 over the channels (per pixel)."
+    elementwise, card_hint = False, "over the channels"
     outputs_probabilities = True
 
     def forward(self, p, xs, w, cancel=None):
@@ -91,6 +94,7 @@ class Dropout(_Pointwise):
     summary = "Zeroes random values while training; passes everything through when running."
     params = (Param("rate", "float", 0.5, "Fraction of values dropped during training.",
                     minimum=0, maximum=1, exclusive_maximum=True),)
+    examples = ({"rate": 0.3},)
 
     def key_params(self, p):
         return f"p{p['rate']:g}"

@@ -56,6 +56,11 @@ class Tape:
     rng: np.random.Generator | None = None
     saved: dict[str, Any] = field(default_factory=dict)
     updates: dict[str, np.ndarray] = field(default_factory=dict)
+    # Which inputs' gradients are wanted; a layer may return None for the others (an image's).
+    wants: tuple[bool, ...] | None = None
+
+    def wanted(self, i: int) -> bool:
+        return self.wants is None or self.wants[i]
 
 
 # dL/d(each input) in input order, and dL/d(each trainable array) by name.
@@ -75,12 +80,40 @@ class LayerType:
     # Its output is a probability distribution over the channels: a loss reads its input as logits.
     outputs_probabilities: ClassVar[bool] = False
 
+    # -- what the type is and can do: the rest of the program asks these, never the type name --
+    id_prefix: ClassVar[str] = ""  # stem of new layer ids ("conv"); empty means the name in lower case
+    card_hint: ClassVar[str] = ""  # what it does, on its canvas card when it has no settings to show
+    is_input: ClassVar[bool] = False  # data enters the network here; the engine feeds it
+    elementwise: ClassVar[bool] = False  # each output value depends only on the input value at its place
+    channelwise: ClassVar[bool] = False  # acts per position across channels: on K×1×1 as on a vector of K
+    sliding: ClassVar[str] = ""  # a window sliding over the image, and how it reduces: "sum", "max", "mean"
+    has_filters: ClassVar[bool] = False  # weight K × C/groups × F × F: one filter per output channel
+    transposed: ClassVar[bool] = False  # spreads each input pixel over a window, o′ = s(i′ − 1) + a + k̂ − 2p
+    fully_connected: ClassVar[bool] = False  # every output has its own weight for every input value
+    flattens: ClassVar[bool] = False  # unrolls C×H×W into one vector, channel by channel, row by row
+    examples: ClassVar[tuple[dict, ...]] = ({},)  # settings worth testing (exports, import, torch)
+
+    def resolved(self, p: Params, inputs: Sequence[Shape]) -> dict[str, Any]:
+        """The parameters with every implicit choice spelled out for these input shapes.
+
+        Sliding windows give padding as ((top, bottom), (left, right)) ("same" worked out for the input),
+        stride and dilation as numbers (an empty pool stride is the kernel size).
+        """
+        return dict(p)
+
+    def count_lines(self, p: Params, inputs: Sequence[Shape], out: Shape | None) -> list[str]:
+        """How the parameter count is made, with this layer's numbers (for the inspector)."""
+        return []
+
     # -- parameters -----------------------------------------------------------------
     def param(self, name: str) -> Param:
         for p in self.params:
             if p.name == name:
                 return p
         raise KeyError(name)
+
+    def prefix(self) -> str:
+        return self.id_prefix or self.name.lower()
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.coerce(p.default) if p.default is not None else None for p in self.params}
@@ -162,6 +195,11 @@ def require_image(inputs: Sequence[Shape], what: str = "an image") -> Shape:
             "move it before Flatten/Dense"
         )
     return shape
+
+
+def fmt_pair(v: Sequence) -> str:
+    """A (height, width) pair the way labels write it: "3" when both agree, else "3×5"."""
+    return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
 
 
 def fmt_shape(shape: Shape | None) -> str:

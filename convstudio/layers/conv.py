@@ -9,7 +9,7 @@ import numpy as np
 from .. import kernels
 from ..kernels.conv_grad import conv2d_input_grad, conv2d_weight_grad
 from . import arithmetic as ar
-from .base import LayerType, Shape, ShapeError, Window, require_image, uniform_fan_in
+from .base import LayerType, Shape, ShapeError, Window, fmt_pair, require_image, uniform_fan_in
 from .params import Param
 from .registry import register
 
@@ -33,12 +33,9 @@ BIAS = Param("bias", "bool", True, "Add one learned bias per filter.")
 
 
 def _letters(p, padding_text: str) -> str:
-    def one(v):
-        return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
-
-    text = f"K{p['filters']} F{one(p['kernel_size'])} S{one(p['stride'])} P{padding_text}"
+    text = f"K{p['filters']} F{fmt_pair(p['kernel_size'])} S{fmt_pair(p['stride'])} P{padding_text}"
     if p["dilation"] != [1, 1]:
-        text += f" D{one(p['dilation'])}"
+        text += f" D{fmt_pair(p['dilation'])}"
     if p["groups"] != 1:
         text += f" G{p['groups']}"
     return text
@@ -119,10 +116,25 @@ class Conv2D(LayerType):
     summary = "Slides K filters, each as deep as its input, over the image; one output channel per filter."
     params = (FILTERS, KERNEL, STRIDE, PADDING, DILATION, GROUPS, BIAS)
     trainable = ("weight", "bias")
+    id_prefix, sliding, has_filters = "conv", "sum", True
+    examples = ({"filters": 8, "kernel_size": 3, "stride": 2, "padding": "same"},
+                {"filters": 8, "kernel_size": 3, "padding": 2, "dilation": 2, "groups": 8},
+                {"filters": 12, "kernel_size": [1, 3], "padding": [0, 1], "groups": 4, "bias": False})
+
+    def resolved(self, p, inputs):
+        return {**p, "padding": conv_pads(p, inputs[0][1:])}
+
+    def count_lines(self, p, inputs, out):
+        c, g, (kh, kw), k = inputs[0][0], p["groups"], p["kernel_size"], p["filters"]
+        bias = f" + {k}" if p["bias"] else ""
+        lines = [f"{k} filters × {c // g}×{kh}×{kw}{bias} = {self.param_count(p, inputs):,}"]
+        if out is not None:
+            lines.append(f"each filter is reused at all {out[1] * out[2]:,} output positions (parameter sharing)")
+        return lines
 
     def key_params(self, p) -> str:
         pad = p["padding"]
-        text = f"={pad}" if isinstance(pad, str) else (str(pad[0]) if pad[0] == pad[1] else f"{pad[0]}×{pad[1]}")
+        text = f"={pad}" if isinstance(pad, str) else fmt_pair(pad)
         return _letters(p, text)
 
     def output_shape(self, p, inputs: Sequence[Shape]) -> Shape:
@@ -166,7 +178,7 @@ class Conv2D(LayerType):
         x = xs[0]
         geometry = dict(stride=tuple(p["stride"]), padding=conv_pads(p, x.shape[2:]),
                         dilation=tuple(p["dilation"]), groups=p["groups"], cancel=cancel)
-        dx = conv2d_input_grad(g, w["weight"], x.shape, **geometry)
+        dx = conv2d_input_grad(g, w["weight"], x.shape, **geometry) if tape.wanted(0) else None
         grads = {"weight": conv2d_weight_grad(x, g, tuple(p["kernel_size"]), **geometry)}
         if "bias" in w:
             grads["bias"] = g.sum(axis=(0, 2, 3), dtype=np.float32)
@@ -188,10 +200,18 @@ class ConvTranspose2D(LayerType):
         DILATION, GROUPS, BIAS,
     )
     trainable = ("weight", "bias")
+    id_prefix, transposed = "deconv", True
+    examples = ({"filters": 6, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1, "groups": 2},
+                {"filters": 4, "kernel_size": [2, 3], "dilation": 2, "bias": False})
+
+    def count_lines(self, p, inputs, out):
+        c, g, (kh, kw), k = inputs[0][0], p["groups"], p["kernel_size"], p["filters"]
+        bias = f" + {k}" if p["bias"] else ""
+        return [f"{c} × {k // g}×{kh}×{kw}{bias} = {self.param_count(p, inputs):,}"]
 
     def key_params(self, p) -> str:
         pad = p["padding"]
-        return _letters(p, str(pad[0]) if pad[0] == pad[1] else f"{pad[0]}×{pad[1]}")
+        return _letters(p, fmt_pair(pad))
 
     def output_shape(self, p, inputs) -> Shape:
         c, h, w = require_image(inputs)

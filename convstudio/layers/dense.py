@@ -18,6 +18,13 @@ class Dense(LayerType):
         Param("bias", "bool", True, "Add one learned bias per output."),
     )
     trainable = ("weight", "bias")
+    fully_connected = True
+    examples = ({"units": 7, "bias": False}, {"units": 5})
+
+    def count_lines(self, p, inputs, out):
+        bias = f" + {p['units']}" if p["bias"] else ""
+        return [f"{p['units']} × {inputs[0][0]}{bias} = {self.param_count(p, inputs):,}",
+                "every output has its own weight for every input value (nothing is shared)"]
 
     def key_params(self, p):
         return f"K{p['units']}"

@@ -13,6 +13,8 @@ class Input(LayerType):
     summary = "The image the network receives: channels × height × width."
     min_inputs = 0
     max_inputs = 0
+    is_input, card_hint = True, "the image, C×H×W"
+    examples = ({"channels": 8, "height": 12, "width": 10},)
     params = (
         Param("channels", "int", 3, "Colour channels: 3 for RGB, 1 for grayscale.", letter="C",
               minimum=1, maximum=65536),

@@ -18,6 +18,7 @@ class _Merge(LayerType):
 class Add(_Merge):
     name = "Add"
     summary = "Adds its inputs element by element (residual connections); shapes must be equal."
+    card_hint = "element-wise sum"
 
     def output_shape(self, p, inputs):
         first = inputs[0]
@@ -38,6 +39,7 @@ class Add(_Merge):
 class Concat(_Merge):
     name = "Concat"
     summary = "Stacks its inputs along the channels, in input order; heights and widths must match."
+    card_hint = "stack channels"
 
     def output_shape(self, p, inputs):
         first = inputs[0]

@@ -19,6 +19,11 @@ class BatchNorm2D(LayerType):
     params = (Param("eps", "float", 1e-5, "Small number added to the variance to avoid dividing by zero.",
                     minimum=1e-12, maximum=1, exclusive_maximum=True),)
     trainable = ("weight", "bias")
+    id_prefix, card_hint = "bn", "per channel"
+    examples = ({"eps": 1e-3},)
+
+    def count_lines(self, p, inputs, out):
+        return [f"2 × {inputs[0][0]} = {self.param_count(p, inputs):,}  (scale and shift per channel)"]
 
     def output_shape(self, p, inputs):
         return require_image(inputs)
@@ -58,3 +63,31 @@ class BatchNorm2D(LayerType):
         xhat = (xs[0] - w["running_mean"][:, None, None]) * inv_std[:, None, None]
         dx = g * (w["weight"] * inv_std)[:, None, None]
         return [dx], {"weight": (g * xhat).sum(axis=(0, 2, 3)), "bias": g.sum(axis=(0, 2, 3))}
+
+@register
+class LocalResponseNorm(LayerType):
+    name = "LocalResponseNorm"
+    family = "Normalization"
+    summary = ("Divides each value by the energy of its neighbouring channels at the same pixel "
+               "(AlexNet, ZFNet, GoogLeNet): x / (k + α/n · Σ x²)^β.")
+    params = (
+        Param("size", "int", 5, "Number n of neighbouring channels summed, this one included.", letter="n",
+              minimum=1, maximum=4096),
+        Param("alpha", "float", 1e-4, "Scale α of the sum of squares.", letter="α", minimum=0, maximum=1e6),
+        Param("beta", "float", 0.75, "Exponent β of the divisor.", letter="β", minimum=0, maximum=1e6),
+        Param("k", "float", 1.0, "Constant k added before the exponent.", letter="k", minimum=0, maximum=1e6),
+    )
+    id_prefix, card_hint = "lrn", "across channels"
+    examples = ({"size": 5, "alpha": 1e-3, "beta": 0.75, "k": 2.0}, {"size": 3, "alpha": 0.5, "beta": 1.5})
+
+    def key_params(self, p):
+        return f"n{p['size']}"
+
+    def output_shape(self, p, inputs):
+        return require_image(inputs)
+
+    def forward(self, p, xs, w, cancel=None):
+        return kernels.local_response_norm(xs[0], p["size"], p["alpha"], p["beta"], p["k"])
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        return [kernels.local_response_norm_backward(xs[0], g, p["size"], p["alpha"], p["beta"], p["k"])], {}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import kernels
 from ..kernels.pool import avg_pool2d_backward, global_avg_pool2d_backward, max_pool2d_backward
-from .base import GLOBAL, LayerType, ShapeError, Window, require_image
+from .base import GLOBAL, LayerType, ShapeError, Window, fmt_pair, require_image
 from .conv import sliding_shape, sliding_warnings
 from .params import Param
 from .registry import register
@@ -31,14 +31,13 @@ class _Pool(LayerType):
     family = "Pooling"
     params = POOL_PARAMS
 
+    def resolved(self, p, inputs):
+        return {**_resolved(p), "dilation": [1, 1], "padding": _pads(p)}
+
     def key_params(self, p) -> str:
         q = _resolved(p)
-
-        def one(v):
-            return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
-
-        text = f"F{one(q['kernel_size'])} S{one(q['stride'])}"
-        return text + (f" P{one(q['padding'])}" if q["padding"] != [0, 0] else "")
+        text = f"F{fmt_pair(q['kernel_size'])} S{fmt_pair(q['stride'])}"
+        return text + (f" P{fmt_pair(q['padding'])}" if q["padding"] != [0, 0] else "")
 
     def output_shape(self, p, inputs):
         c, h, w = require_image(inputs)
@@ -65,6 +64,8 @@ class _Pool(LayerType):
 class MaxPool2D(_Pool):
     name = "MaxPool2D"
     summary = "Keeps the largest value of each F×F window, channel by channel."
+    id_prefix, sliding = "pool", "max"
+    examples = ({"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1})
 
     def forward(self, p, xs, w, cancel=None):
         return kernels.max_pool2d(xs[0], *self._args(p))
@@ -78,13 +79,18 @@ class MaxPool2D(_Pool):
 class AvgPool2D(_Pool):
     name = "AvgPool2D"
     summary = "Averages each F×F window, channel by channel (padding counts as zeros)."
+    params = POOL_PARAMS + (Param("count_include_pad", "bool", True,
+                                  "Count the padded zeros in the average (off: average the image pixels only)."),)
+    id_prefix, sliding = "avgpool", "mean"
+    examples = ({"kernel_size": 3, "stride": 1, "padding": 1}, {"kernel_size": [2, 3], "stride": [2, 1]},
+                {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False})
 
     def forward(self, p, xs, w, cancel=None):
-        return kernels.avg_pool2d(xs[0], *self._args(p))
+        return kernels.avg_pool2d(xs[0], *self._args(p), count_include_pad=p["count_include_pad"])
 
     def backward(self, p, xs, y, w, g, tape, cancel=None):
-        """Each window's gradient is spread evenly over it, padding included in the divisor."""
-        return [avg_pool2d_backward(xs[0].shape, g, *self._args(p))], {}
+        """Each window's gradient is spread evenly over it, padding in the divisor unless left out."""
+        return [avg_pool2d_backward(xs[0].shape, g, *self._args(p), p["count_include_pad"])], {}
 
 
 @register
@@ -92,6 +98,7 @@ class GlobalAvgPool2D(LayerType):
     name = "GlobalAvgPool2D"
     family = "Pooling"
     summary = "Averages each channel over the whole image: C×H×W becomes C×1×1."
+    id_prefix, card_hint = "gap", "mean over H×W"
 
     def output_shape(self, p, inputs):
         c, h, w = require_image(inputs)

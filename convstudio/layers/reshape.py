@@ -1,10 +1,10 @@
-"""Layers that change the layout without weights: Flatten, Upsample2D, ZeroPad2D."""
+"""Layers that change the layout without weights: Flatten, Upsample2D, ZeroPad2D, ChannelShuffle."""
 from __future__ import annotations
 
 import math
 
 from .. import kernels
-from .base import GLOBAL, LayerType, Window, require_image
+from .base import GLOBAL, LayerType, ShapeError, Window, fmt_pair, require_image
 from .params import Param
 from .registry import register
 
@@ -14,6 +14,7 @@ class Flatten(LayerType):
     name = "Flatten"
     family = "Reshape"
     summary = "Unrolls C×H×W into one vector of C·H·W values (channel by channel, row by row)."
+    card_hint, flattens = "C·H·W → one vector", True
 
     def output_shape(self, p, inputs):
         return (math.prod(inputs[0]),)
@@ -35,10 +36,11 @@ class Upsample2D(LayerType):
     summary = "Repeats each pixel to enlarge the image (nearest neighbour)."
     params = (Param("scale_factor", "pair", 2, "How many times taller and wider the output is.",
                     letter="S", minimum=1, maximum=64),)
+    id_prefix = "up"
+    examples = ({"scale_factor": [2, 3]},)
 
     def key_params(self, p):
-        s = p["scale_factor"]
-        return f"×{s[0]}" if s[0] == s[1] else f"×{s[0]}×{s[1]}"
+        return f"×{fmt_pair(p['scale_factor'])}"
 
     def output_shape(self, p, inputs):
         c, h, w = require_image(inputs)
@@ -64,6 +66,8 @@ class ZeroPad2D(LayerType):
     summary = "Adds rows and columns of zeros around the image."
     params = (Param("padding", "pad4", 1, "Zeros added: one number, [height, width] or [top, bottom, left, right].",
                     letter="P", minimum=0, maximum=4096),)
+    id_prefix = "pad"
+    examples = ({"padding": [1, 0, 2, 3]},)
 
     def key_params(self, p):
         t, b, l, r = p["padding"]
@@ -86,3 +90,30 @@ class ZeroPad2D(LayerType):
         t, b, l, r = p["padding"]
         h, wd = xs[0].shape[2:]
         return [g[:, :, t:t + h, l:l + wd]], {}
+
+@register
+class ChannelShuffle(LayerType):
+    name = "ChannelShuffle"
+    family = "Reshape"
+    summary = ("Interleaves the channels of G groups so the next grouped convolution mixes them "
+               "(ShuffleNet).")
+    params = (Param("groups", "int", 2, "Number of groups G whose channels are interleaved.", letter="G",
+                    minimum=1, maximum=65536),)
+    id_prefix = "shuffle"
+    examples = ({"groups": 4},)
+
+    def key_params(self, p):
+        return f"G{p['groups']}"
+
+    def output_shape(self, p, inputs):
+        c, h, w = require_image(inputs)
+        if c % p["groups"]:
+            raise ShapeError(f"groups {p['groups']} does not divide the {c} input channels")
+        return (c, h, w)
+
+    def forward(self, p, xs, w, cancel=None):
+        return kernels.channel_shuffle(xs[0], p["groups"])
+
+    def backward(self, p, xs, y, w, g, tape, cancel=None):
+        """The inverse shuffle: C/G groups of G channels interleaved back."""
+        return [kernels.channel_shuffle(g, g.shape[1] // p["groups"])], {}

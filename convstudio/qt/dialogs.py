@@ -16,6 +16,20 @@ def ask_save_changes(parent: QWidget, name: str) -> str:
     return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
 
 
+def ask_restore(parent: QWidget, description: str) -> str:
+    """"restore", "discard" or "later" for work an earlier session autosaved but never saved."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Restore unsaved work?",
+                      "ConvStudio closed without saving this work:\n\n" + description +
+                      "\n\nRestore it? (Keep for Later asks again at the next start.)", parent=parent)
+    restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton("Keep for Later", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(restore)
+    box.exec()
+    clicked = box.clickedButton()
+    return "restore" if clicked is restore else "discard" if clicked is discard else "later"
+
+
 def show_error(parent: QWidget, title: str, text: str) -> None:
     QMessageBox.warning(parent, title, text)
 

@@ -3,6 +3,17 @@
 Views connect to `Document.changed` rather than to the network itself: the document
 re-infers shapes first on structural edits, so every view sees a report that matches
 the graph. Replacing the network (New, Open) emits a reset change.
+
+The document also holds the network's weights (`weight_book`: arrays per layer and where
+each came from); the inspection panels complete and show them. Replacing weights is an undo
+step like any edit and marks the document modified. The one public way to do it is
+
+    doc.set_weights(arrays, "Train 5 epochs")   # {layer id: {"weight": ndarray, ...}}
+
+after which one Undo (Edit ▸ Undo) brings back exactly the weights from before. Every graph
+edit records the weights too, so undoing a change of shape gives back the very arrays
+(loaded, preset or trained) that were there, not fresh random ones. `weights_replaced` is
+emitted whenever an undo step or a new document changes them.
 """
 from __future__ import annotations
 
@@ -12,8 +23,14 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 
 from ..engine.infer import Report, infer
-from ..graph import Change, Command, Network, Node
+from ..engine.weights import WeightSet
+from ..graph import Change, Command, Macro, Network, Node, Rename
 from ..io import load_network, save_network
+from ..errors import FormatError
+from ..io.atomic import clean_stale_temps
+from ..io.paths import weights_beside
+from .messages import notify
+from .panels.weight_book import WeightBook, WeightState
 from .undo import CommandStack
 
 
@@ -25,8 +42,18 @@ def starter_network() -> Network:
 
 
 class Document(QObject):
+    """One open network: graph, weights, undo history, file path and modified flag.
+
+    Replace weights only with `set_weights(arrays, text)` (trained weights, for instance): it is
+    one undo step, marks the document modified, and one Undo brings back exactly the arrays
+    there were before. Graph edits go through `push(command)`; their undo restores the weights
+    of the layers they touched too.
+    """
+
     changed = Signal(object)   # graph.Change, emitted after `report` is up to date
     state_changed = Signal()   # path, name or modified flag changed (window title)
+    weights_replaced = Signal()  # an undo step or a new document changed `weight_book`
+    saved = Signal(object)     # Path written by save()
 
     def __init__(self, network: Network | None = None, path: str | Path | None = None, parent=None):
         super().__init__(parent)
@@ -34,7 +61,9 @@ class Document(QObject):
         self.path: Path | None = None
         self.weights_saver: Callable[[Path], str | None] | None = None  # writes weights beside a saved file
         self.report: Report = infer(self.net)
-        self.stack = CommandStack(lambda: self.net, self)
+        self.weight_book = WeightBook()
+        self.stack = CommandStack(lambda: self.net, self, self.weight_book.state, self._put_weights,
+                                  self._performed)
         self.stack.cleanChanged.connect(self._clean_changed)
         self.replace(network if network is not None else Network(), path)
 
@@ -60,15 +89,56 @@ class Document(QObject):
         """Perform `command` as an undo step; raises its GraphError when refused."""
         return self.stack.push_command(command, token)
 
-    def replace(self, network: Network, path: str | Path | None = None) -> None:
-        """Show another network (New/Open): clears the history and tells views to rebuild."""
+    def set_weights(self, arrays: WeightSet, text: str) -> None:
+        """Put `arrays` ({layer id: {name: ndarray}}, whole layers) in as one undo step named `text`.
+
+        Layers not in `arrays` keep theirs; the replaced layers' origin reads “from “text””.
+        Undo brings back exactly the arrays there were before.
+        """
+        self.edit_weights(text, lambda book: book.restore(book.replaced(arrays, f"from “{text}”")))
+
+    def edit_weights(self, text: str, change: Callable[[WeightBook], None]) -> None:
+        """Apply `change` to the weight book as one undo step (nothing is recorded if it changes nothing)."""
+        before = self.weight_book.state()
+        change(self.weight_book)
+        after = self.weight_book.state()
+        self.weight_book.restore(before)
+        if not after.same(before):
+            self.stack.push_weights(before, after, text)
+
+    def _put_weights(self, state: WeightState) -> None:
+        if not self.weight_book.state().same(state):
+            self.weight_book.restore(state)
+            self.weights_replaced.emit()
+
+    def _performed(self, command: Command) -> None:
+        """A layer that changes its id keeps its weights."""
+        for cmd in _flatten(command):
+            if isinstance(cmd, Rename) and cmd.old != cmd.new:
+                self.weight_book.rename(cmd.old, cmd.new)
+
+    def replace(self, network: Network, path: str | Path | None = None,
+                weights_from: str | Path | None = None) -> None:
+        """Show another network (New/Open): clears the history and tells views to rebuild.
+
+        The weights start over: seed 0, plus the file the network names (read by the panels),
+        relative to `path` or, for a template that has no path of its own, to `weights_from`.
+        """
         self.net.changed.disconnect(self._on_network_changed)
         self.net = network
         self.path = Path(path) if path is not None else None
         self.stack.clear()
         self.stack.setClean()
+        self.weight_book.clear(0)
+        beside = self.path if self.path is not None else weights_from
+        if beside is not None and network.weights:
+            try:
+                self.weight_book.pending_file = str(weights_beside(beside, network.weights))
+            except FormatError as exc:
+                notify(f"{exc}; using random weights.", "error")
         network.changed.connect(self._on_network_changed)
         network.emit_reset()
+        self.weights_replaced.emit()
         self.state_changed.emit()
 
     def _on_network_changed(self, change: Change) -> None:
@@ -82,6 +152,12 @@ class Document(QObject):
     def load(self, path: str | Path) -> None:
         """Open a file; on FormatError the current network stays exactly as it was."""
         network = load_network(path)
+        clean_stale_temps(path)  # left by a save that was killed
+        if network.weights:
+            try:
+                clean_stale_temps(weights_beside(path, network.weights))
+            except FormatError:
+                pass  # replace() says why the weights are not read
         self.replace(network, path)
 
     def save(self, path: str | Path | None = None) -> Path:
@@ -94,8 +170,15 @@ class Document(QObject):
         self.path = target
         self.stack.setClean()
         self.state_changed.emit()
+        self.saved.emit(target)
         return target
 
     def export(self, path: str | Path) -> None:
         """Write a copy without changing which file the document belongs to."""
         save_network(self.net, path)
+
+
+def _flatten(command: Command) -> list[Command]:
+    if isinstance(command, Macro):
+        return [c for sub in command.commands for c in _flatten(sub)]
+    return [command]

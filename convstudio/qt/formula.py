@@ -6,12 +6,11 @@ count comes from. Pure text: no Qt.
 """
 from __future__ import annotations
 
+from ..engine.explain.window import formula_lines
 from ..engine.infer import NodeReport
 from ..graph import Node
 from ..layers import arithmetic as ar
-from ..layers.conv import conv_pads
 
-SLIDING = ("Conv2D", "MaxPool2D", "AvgPool2D")
 AXES = ("height", "width")
 
 
@@ -20,9 +19,9 @@ def output_size_lines(node: Node, rep: NodeReport | None) -> list[tuple[str, str
     if rep is None or not rep.input_shapes or len(rep.input_shapes[0]) != 3:
         return []
     size = rep.input_shapes[0][1:]
-    if node.type in SLIDING:
-        lines = _sliding(node, size)
-    elif node.type == "ConvTranspose2D":
+    if node.decl.sliding:
+        lines = _sliding(node.decl.resolved(node.params, rep.input_shapes), size)
+    elif node.decl.transposed:
         lines = _transposed(node.params, size)
     else:
         return []
@@ -31,25 +30,15 @@ def output_size_lines(node: Node, rep: NodeReport | None) -> list[tuple[str, str
     return list(zip(AXES, lines))
 
 
-def _sliding(node: Node, size) -> list[str]:
-    p = dict(node.params)
-    if node.type != "Conv2D":
-        p["stride"] = p["stride"] or p["kernel_size"]
-        pads = tuple((p["padding"][a], p["padding"][a]) for a in (0, 1))
-    else:
-        pads = conv_pads(p, size)
-    dilation = p.get("dilation", [1, 1])
-    return [_sliding_axis(size[a], p["kernel_size"][a], p["stride"][a], pads[a], dilation[a]) for a in (0, 1)]
+def _sliding(p: dict, size) -> list[str]:
+    """`p` resolved: numbers for stride, dilation and padding (before, after)."""
+    return [_sliding_axis(size[a], p["kernel_size"][a], p["stride"][a], p["padding"][a], p["dilation"][a])
+            for a in (0, 1)]
 
 
 def _sliding_axis(i: int, k: int, s: int, pad: tuple[int, int], d: int) -> str:
-    k_hat = ar.dilated(k, d)
-    pad_text = f"2·{pad[0]}" if pad[0] == pad[1] else f"{pad[0]} + {pad[1]}"
-    out = ar.conv_out(i, k, s, pad, d)
-    text = f"⌊({i} + {pad_text} − {k_hat}) / {s}⌋ + 1 = {out}"
-    if d > 1:
-        text = f"k̂ = {k} + ({k}−1)({d}−1) = {k_hat}\n" + text
-    if out < 1:
+    text = "\n".join(formula_lines(i, k, s, pad, d, zero_padding=True))
+    if ar.conv_out(i, k, s, pad, d) < 1:
         text += "  → the window does not fit"
     return text
 
@@ -62,7 +51,7 @@ def _transposed(p, size) -> list[str]:
         k_hat = ar.dilated(k, d)
         out = ar.transposed_out(i, k, s, pad, extra, d)
         text = f"{s}·({i} − 1) + {extra} + {k_hat} − 2·{pad} = {out}"
-        lines.append((f"k̂ = {k} + ({k}−1)({d}−1) = {k_hat}\n" if d > 1 else "") + text)
+        lines.append((f"k̂ = {k} + ({k} − 1)({d} − 1) = {k_hat}\n" if d > 1 else "") + text)
     return lines
 
 
@@ -70,27 +59,8 @@ def parameter_lines(node: Node, rep: NodeReport | None) -> list[str]:
     """How the parameter count is made, and why a convolution has so few (parameter sharing)."""
     if rep is None or rep.params is None or not rep.input_shapes:
         return []
-    p, shape = node.params, rep.input_shapes[0]
-    if node.type in ("Conv2D", "ConvTranspose2D") and len(shape) == 3:
-        return _conv_parameters(node.type, p, shape, rep)
-    if node.type == "Dense":
-        bias = f" + {p['units']}" if p["bias"] else ""
-        return [f"{p['units']} × {shape[0]}{bias} = {rep.params:,}",
-                "every output has its own weight for every input value (nothing is shared)"]
-    if node.type == "BatchNorm2D":
-        return [f"2 × {shape[0]} = {rep.params:,}  (scale and shift per channel)"]
-    if rep.params == 0 and node.type != "Input":
+    lines = node.decl.count_lines(node.params, rep.input_shapes, rep.shape)
+    if not lines and rep.params == 0 and not node.decl.is_input:
         return ["no learned parameters"]
-    return []
+    return lines
 
-
-def _conv_parameters(type_name: str, p, shape, rep: NodeReport) -> list[str]:
-    c, g, kh, kw, k = shape[0], p["groups"], *p["kernel_size"], p["filters"]
-    bias = f" + {k}" if p["bias"] else ""
-    if type_name == "Conv2D":
-        lines = [f"{k} filters × {c // g}×{kh}×{kw}{bias} = {rep.params:,}"]
-        if rep.shape is not None:
-            positions = rep.shape[1] * rep.shape[2]
-            lines.append(f"each filter is reused at all {positions:,} output positions (parameter sharing)")
-        return lines
-    return [f"{c} × {k // g}×{kh}×{kw}{bias} = {rep.params:,}"]

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QPoint, QRect, QTimer
-from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMenu, QMessageBox, QToolTip, QWidget
 
 ENV = "CONVSTUDIO_TEST_GEOMETRY"
 
@@ -36,6 +36,17 @@ def _menu_rects(owner) -> dict[str, list[int]]:
 def _open_menu() -> dict[str, list[int]]:
     popup = QApplication.activePopupWidget()
     return _menu_rects(popup) if isinstance(popup, QMenu) else {}
+
+
+def _dialog() -> dict:
+    """The open modal dialog's title, text and buttons (screen rectangles by text), or {}."""
+    dialog = QApplication.activeModalWidget()
+    if dialog is None or not dialog.isVisible():
+        return {}
+    buttons = {b.text().replace("&", ""): _widget_rect(b) for b in dialog.findChildren(QAbstractButton)
+               if b.isVisible()}
+    text = dialog.text() if isinstance(dialog, QMessageBox) else ""
+    return {"title": dialog.windowTitle(), "text": text, "buttons": buttons}
 
 
 class GeometryProbe(QObject):
@@ -79,7 +90,7 @@ class GeometryProbe(QObject):
                 "zoom": round(view.zoom(), 4), "title": w.windowTitle(), "modified": w.doc.modified,
                 "path": str(w.doc.path) if w.doc.path else None, "undo": w.doc.stack.undoText(),
                 "status": w.status.currentMessage(),
-                "tooltip": QToolTip.text() if QToolTip.isVisible() else ""}
+                "tooltip": QToolTip.text() if QToolTip.isVisible() else "", "dialog": _dialog()}
 
     def write(self) -> None:
         if not self.window.isVisible():

@@ -178,7 +178,7 @@ class Inspector(QScrollArea):
     def _facts_html(node, rep) -> str:
         if rep is None:
             return ""
-        ins = ", ".join(fmt_shape(s) for s in rep.input_shapes) or ("—" if node.type == "Input" else "?")
+        ins = ", ".join(fmt_shape(s) for s in rep.input_shapes) or ("—" if node.decl.is_input else "?")
         rows = [f"in {ins} → out <b>{fmt_shape(rep.shape)}</b>"]
         if rep.params is not None:
             rows.append(f"parameters: <b>{rep.params:,}</b>")

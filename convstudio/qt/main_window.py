@@ -16,9 +16,10 @@ from shiboken6 import isValid
 from .. import __version__
 from ..errors import ConvStudioError
 from ..graph import Network
-from ..io.templates import DEFAULT, load_template, template_titles
+from ..io.templates import DEFAULT, load_template, template_path, template_titles
 from . import dialogs
 from .actions import build_actions, build_menus, build_toolbar
+from .autosave import Autosaver, find_autosaves, restore_into
 from .canvas import CanvasScene, CanvasView
 from .document import Document, starter_network
 from .edit_ops import CanvasEdits
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.edits = CanvasEdits(self.doc, self.scene, self.view)
         self.files = FileFlows(self, self.doc, self.settings, after_open=self._after_open)
+        self.autosaver = Autosaver(self.doc, self)
         self.panel_docks: list[QDockWidget] = []
         self._build_docks()
         self.acts = build_actions(self)
@@ -156,13 +158,14 @@ class MainWindow(QMainWindow):
 
     # -- documents ------------------------------------------------------------------------------------
     def _open_first(self, network: Network | None) -> None:
+        weights_from = None
         if network is None:
             try:
-                network = load_template(DEFAULT)
+                network, weights_from = load_template(DEFAULT), template_path(DEFAULT)
             except ConvStudioError as exc:
                 network = starter_network()
                 notify(f"The default network could not be opened ({exc}); starting empty.", "error")
-        self.doc.replace(network)
+        self.doc.replace(network, None, weights_from)
         self._after_open()
 
     def _after_open(self) -> None:
@@ -277,7 +280,23 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_layout()
+        self.autosaver.discard()  # saved or deliberately discarded
+        self.autosaver.shutdown()
         event.accept()
+
+    @guarded
+    def offer_restore(self) -> bool:
+        """At start: offer each autosave a session left behind (newest first); True if one was restored."""
+        for found in find_autosaves():
+            answer = dialogs.ask_restore(self, found.describe())
+            if answer == "discard":
+                found.discard()
+            elif answer == "restore":
+                restore_into(self.doc, found)
+                self._after_open()
+                notify(f"Restored {found.name} from the autosave; save it to keep it.")
+                return True
+        return False
 
     # -- window-level drops: a .json file anywhere opens it ------------------------------------------------
     def dragEnterEvent(self, event) -> None:

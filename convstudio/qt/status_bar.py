@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from ..engine.numbers import short
 from ..layers import fmt_shape
 from . import style
 from .document import Document
@@ -43,7 +44,7 @@ class NetworkStatusBar(QStatusBar):
         outs = [fmt_shape(report.nodes[i].shape) for i in report.outputs]
         self.output.setText(f"Output <b>{', '.join(outs) or '—'}</b>")
         self.params.setText(f"Params <b>{report.total_params:,}</b>")
-        self.macs.setText(f"MACs <b>{style.short_count(report.total_macs)}</b>")
+        self.macs.setText(f"MACs <b>{short(report.total_macs)}</b>")
         errors, warnings = len(report.errors), len(report.warnings)
         if errors:
             colour = style.ERROR.name()

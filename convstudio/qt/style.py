@@ -32,13 +32,3 @@ def tint(color: QColor, amount: float) -> QColor:
         round(255 + (color.green() - 255) * amount),
         round(255 + (color.blue() - 255) * amount),
     )
-
-
-def short_count(n: int | None) -> str:
-    """1234567 → '1.23 M': compact figures for node faces and the status bar."""
-    if n is None:
-        return "?"
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            return f"{n / size:.3g} {unit}"
-    return str(n)

@@ -1,6 +1,6 @@
 """The live layer table (the CLI's `summary` rows): shapes, parameters, MACs, receptive fields.
 
-Rows come from `cli.summary.table_rows`, so the app and the command line agree. Clicking
+Rows come from `engine.summary.table_rows`, so the app and the command line agree. Clicking
 a row selects that layer on the canvas; selecting on the canvas highlights its row.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from ..cli.summary import HEADER, table_rows
+from ..engine.summary import HEADER, table_rows
 from . import style
 from .document import Document
 

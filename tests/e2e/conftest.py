@@ -64,6 +64,7 @@ class RunningApp:
         self.shots.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
                     "CONVSTUDIO_SETTINGS": str(workdir / "settings.ini"),
+                    "XDG_DATA_HOME": str(workdir / "data"),  # autosaves
                     "CONVSTUDIO_TEST_GEOMETRY": str(self.geometry),
                     "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
         args = [sys.executable, "-m", "convstudio"] + ([str(network)] if network else [])

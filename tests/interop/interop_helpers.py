@@ -5,9 +5,11 @@ import numpy as np
 
 from convstudio.engine.weights import init_weights
 from convstudio.graph import AddNode, Network
+from convstudio.graph.examples import every_type_network
 from convstudio.io.templates import load_template
 
-# (id, type, params, inputs): every layer type, with the awkward settings exports get wrong.
+# (id, type, params, inputs): a chain through the layer types with awkward settings, for whole-network
+# checks that need one output (gradients drop the `softmap` branch).
 EVERY_LAYER = [
     ("image", "Input", {"channels": 3, "height": 20, "width": 18}, []),
     ("conv_same", "Conv2D", {"filters": 8, "kernel_size": 3, "stride": 2, "padding": "same"}, ["image"]),
@@ -15,8 +17,10 @@ EVERY_LAYER = [
      ["conv_same"]),
     ("grouped", "Conv2D", {"filters": 12, "kernel_size": [1, 3], "padding": [0, 1], "groups": 4, "bias": False},
      ["depthwise"]),
-    ("bn", "BatchNorm2D", {"eps": 1e-3}, ["grouped"]),
-    ("leaky", "LeakyReLU", {"negative_slope": 0.2}, ["bn"]),
+    ("shuffle", "ChannelShuffle", {"groups": 4}, ["grouped"]),
+    ("bn", "BatchNorm2D", {"eps": 1e-3}, ["shuffle"]),
+    ("lrn", "LocalResponseNorm", {"size": 3, "alpha": 0.5, "k": 2.0}, ["bn"]),
+    ("leaky", "LeakyReLU", {"negative_slope": 0.2}, ["lrn"]),
     ("deconv", "ConvTranspose2D", {"filters": 6, "kernel_size": 3, "stride": 2, "padding": 1,
                                    "output_padding": 1, "groups": 2}, ["leaky"]),
     ("avg", "AvgPool2D", {"kernel_size": 3, "stride": 1, "padding": 1}, ["deconv"]),
@@ -27,7 +31,7 @@ EVERY_LAYER = [
     ("shortcut", "Conv2D", {"filters": 10, "kernel_size": 1}, ["image"]),
     ("add", "Add", {}, ["cat", "shortcut"]),
     ("max", "MaxPool2D", {"kernel_size": 2}, ["add"]),
-    ("avg_pad", "AvgPool2D", {"kernel_size": 3, "stride": 2, "padding": 1}, ["max"]),
+    ("avg_pad", "AvgPool2D", {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False}, ["max"]),
     ("up", "Upsample2D", {"scale_factor": [2, 3]}, ["avg_pad"]),
     ("zpad", "ZeroPad2D", {"padding": [1, 0, 2, 3]}, ["up"]),
     ("relu", "ReLU", {}, ["zpad"]),
@@ -49,7 +53,8 @@ def build(spec, name: str = "Every layer") -> Network:
 
 
 def every_layer() -> Network:
-    return build(EVERY_LAYER)
+    """Every layer type with each of its declared examples (graph.examples)."""
+    return every_type_network("Every layer")
 
 
 def template(name: str) -> Network:

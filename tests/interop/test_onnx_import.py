@@ -49,8 +49,8 @@ def test_round_trip_without_spelling_hints_keeps_the_meaning(tmp_path):
     onnx.save(model, tmp_path / "plain.onnx")
     back, back_weights = import_onnx(tmp_path / "plain.onnx")
     params = {n.id: n.params for n in back}
-    assert params["conv_same"]["padding"] == "same"  # asymmetric pads that match "same" read as "same"
-    assert params["max"]["stride"] == [2, 2]  # the empty stride comes back explicit
+    assert params["conv1"]["padding"] == "same"  # asymmetric pads that match "same" read as "same"
+    assert params["pool1"]["stride"] == [2, 2]  # the empty stride comes back explicit
     assert [(n.id, n.type, n.inputs) for n in back] == [(n.id, n.type, n.inputs) for n in net]
     x = sample_input(net)
     for k, v in outputs(net, run(net, x, weights)).items():
@@ -65,7 +65,7 @@ def test_hints_that_disagree_with_the_nodes_are_ignored(tmp_path):
     prop.value = prop.value.replace('"padding":"same"', '"padding":[5,5]')
     onnx.save(model, tmp_path / "m.onnx")
     back, _ = import_onnx(tmp_path / "m.onnx")
-    assert back.node("conv_same").params["padding"] == "same"
+    assert back.node("conv1").params["padding"] == "same"
 
 
 def test_convert_writes_json_and_weights(tmp_path):
@@ -202,3 +202,118 @@ def test_failed_conversion_writes_nothing(tmp_path):
     with pytest.raises(ConvStudioError):
         convert_onnx_file(tmp_path / "m.onnx", tmp_path / "net.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+
+
+def test_an_even_lrn_window_is_refused(tmp_path):
+    """ONNX centres an even window one channel later than torch.nn.LocalResponseNorm."""
+    onnx.save(onnx_models.single("LRN", name="norm", size=4), tmp_path / "m.onnx")
+    with pytest.raises(ConvStudioError, match=r"node 'norm' \(LRN\): sums over an even number of channels \(4\)"):
+        import_onnx(tmp_path / "m.onnx")
+
+
+def test_an_lrn_of_odd_size_imports_with_its_settings(tmp_path):
+    onnx.save(onnx_models.single("LRN", name="norm", size=3, alpha=0.5, beta=0.25, bias=2.0), tmp_path / "m.onnx")
+    net, _ = import_onnx(tmp_path / "m.onnx")
+    assert (net.node("norm").type, net.node("norm").params) == (
+        "LocalResponseNorm", {"size": 3, "alpha": 0.5, "beta": 0.25, "k": 2.0})
+
+
+def test_a_product_that_is_no_batch_norm_scale_is_refused(tmp_path):
+    init = {"w": np.ones((2, 1, 3, 3), np.float32), "s": np.full((1, 2, 1, 1), 3, np.float32)}
+    nodes = [onnx.helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+             onnx.helper.make_node("Mul", ["c", "s"], ["y"], name="scale")]
+    model = onnx_models.model(nodes, [onnx_models.image("x", 1, 8, 8)], [onnx_models.result("y")], init)
+    onnx.save(model, tmp_path / "m.onnx")
+    with pytest.raises(ConvStudioError, match=r"node 'scale' \(Mul\): multiplies tensors; ConvStudio folds only"):
+        import_onnx(tmp_path / "m.onnx")
+
+
+def test_an_lrn_of_even_size_is_not_exported(tmp_path):
+    from convstudio.graph import AddNode, Network
+
+    net = Network("even")
+    AddNode("Input", {"channels": 4, "height": 3, "width": 3}, node_id="image").redo(net)
+    AddNode("LocalResponseNorm", {"size": 4}, node_id="lrn", inputs=["image"]).redo(net)
+    with pytest.raises(ConvStudioError, match="lrn: ONNX's LRN centres a window of even size 4"):
+        export_onnx(net, {})
+
+
+def test_an_opset_11_softmax_over_flattened_maps_is_explained_without_contradiction(tmp_path):
+    nodes = [onnx.helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+             onnx.helper.make_node("Softmax", ["c"], ["y"], name="sm", axis=1)]
+    m = onnx_models.model(nodes, [onnx_models.image("x", 1, 8, 8)], [onnx_models.result("y")],
+                          {"w": np.ones((2, 1, 3, 3), np.float32)}, opset=11)
+    onnx.save(m, tmp_path / "m.onnx")
+    with pytest.raises(ConvStudioError) as e:
+        import_onnx(tmp_path / "m.onnx")
+    message = str(e.value)
+    assert "(opset 11) flattens the 2×6×6 values from axis 1 on into one axis" in message
+    assert "over axis 1 of" not in message
+
+
+# -- damaged or hostile models: one clear line each -------------------------------------------------
+def refusal_of(tmp_path, m, save=True) -> str:
+    path = tmp_path / "m.onnx"
+    if save:
+        onnx.save(m, path)
+    with pytest.raises(ConvStudioError) as e:
+        import_onnx(path)
+    assert "\n" not in str(e.value) and len(str(e.value)) < 400
+    return str(e.value)
+
+
+def unchecked(nodes, inputs, outputs, initializers, opset=17):
+    graph = onnx.helper.make_graph(nodes, "g", inputs, outputs, initializers)
+    m = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    return m
+
+
+@pytest.mark.parametrize("op,attrs", [("Conv", {"auto_pad": "SAME_UPPER", "strides": [0, 1]}),
+                                      ("MaxPool", {"kernel_shape": [2, 2], "strides": [0, 0], "ceil_mode": 1}),
+                                      ("MaxPool", {"kernel_shape": [2, 2], "strides": [1, 0], "auto_pad": "SAME_LOWER"})])
+def test_a_stride_of_zero_is_refused(tmp_path, op, attrs):
+    w = onnx.numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w")
+    node = onnx.helper.make_node(op, ["x", "w"] if op == "Conv" else ["x"], ["y"], name="n", **attrs)
+    m = unchecked([node], [onnx_models.image("x", 1, 8, 8)], [onnx_models.result("y")], [w])
+    assert "each must be at least 1" in refusal_of(tmp_path, m)
+
+
+def test_an_initializer_whose_data_does_not_match_its_shape(tmp_path):
+    w = onnx.numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w")
+    w.raw_data = b"\x00" * 100  # more than the shape needs: the checker only notices too little
+    node = onnx.helper.make_node("Conv", ["x", "w"], ["y"], name="n")
+    m = unchecked([node], [onnx_models.image("x", 1, 8, 8)], [onnx_models.result("y")], [w])
+    assert "initializer 'w' declares 2×1×3×3 values of 4 bytes but holds 100 bytes" in refusal_of(tmp_path, m)
+
+
+def test_an_initializer_of_an_unknown_data_type(tmp_path):
+    w = onnx.numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w")
+    w.data_type = 99
+    node = onnx.helper.make_node("Conv", ["x", "w"], ["y"], name="n")
+    m = unchecked([node], [onnx_models.image("x", 1, 8, 8)], [onnx_models.result("y")], [w])
+    refusal_of(tmp_path, m)
+
+
+def test_invalid_utf8_in_the_model_is_refused(tmp_path):
+    m = onnx_models.single("Relu", name="BADNAME")
+    data = onnx._serialize(m) if hasattr(onnx, "_serialize") else m.SerializeToString()
+    (tmp_path / "m.onnx").write_bytes(data.replace(b"BADNAME", b"BAD\xff\xfeME"))
+    refusal_of(tmp_path, None, save=False)
+
+
+def test_deeply_nested_hints_are_ignored(tmp_path):
+    from convstudio.interop.onnx_support import HINTS_KEY
+
+    m = onnx_models.single("Relu", name="r")
+    onnx.helper.set_model_props(m, {HINTS_KEY: "[" * 100_000 + "]" * 100_000})
+    onnx.save(m, tmp_path / "m.onnx")
+    net, _ = import_onnx(tmp_path / "m.onnx")
+    assert len(net) == 3
+
+
+def test_an_input_beyond_the_input_layer_s_limits(tmp_path):
+    m = onnx_models.single("Relu", name="r")
+    m.graph.input[0].type.tensor_type.shape.dim[2].dim_value = 100_000
+    message = refusal_of(tmp_path, m)
+    assert "which the Input layer cannot take" in message and "16384" in message

@@ -171,7 +171,7 @@ MALFORMED = [
     ("inputs into an Input", doc(IMAGE, '{"id": "b", "type": "Input", "inputs": ["image"]}'),
      "layers[1].inputs: Input takes no inputs, got 1"),
     ("cycle", doc(IMAGE, '{"id": "a", "type": "Add", "inputs": ["image", "c"]}', '{"id": "b", "type": "ReLU", "inputs": ["a"]}',
-                  '{"id": "c", "type": "ReLU", "inputs": ["b"]}'), "layers: the connections between a, b, c form a cycle"),
+                  '{"id": "c", "type": "ReLU", "inputs": ["b"]}'), "layers: the connections a → b → c → a form a cycle"),
 ]
 
 

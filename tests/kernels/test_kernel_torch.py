@@ -119,3 +119,33 @@ def test_activations_and_reshapes():
     assert rel_error(kernels.softmax(x, axis=1), F.softmax(xt, dim=1)) <= 1e-6
     assert rel_error(kernels.flatten(x), torch.flatten(xt, 1)) == 0
     assert rel_error(kernels.upsample_nearest2d(x, (2, 3)), F.interpolate(xt, scale_factor=(2, 3))) == 0
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_avg_pool_leaving_padding_out(seed):
+    rng = np.random.default_rng(seed)
+    kernel, stride = pair(rng, 1, 5), pair(rng, 1, 4)
+    padding = tuple(int(rng.integers(0, k // 2 + 1)) for k in kernel)
+    x = draw(rng, 2, 3, kernel[0] + int(rng.integers(0, 12)), kernel[1] + int(rng.integers(0, 12)))
+    ours = kernels.avg_pool2d(x, kernel, stride, padding, count_include_pad=False)
+    theirs = F.avg_pool2d(torch.from_numpy(x), kernel, stride, padding, count_include_pad=False)
+    assert rel_error(ours, theirs) <= 1e-5
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 7, 12])
+def test_local_response_norm(size):
+    """Even sizes too: the window holds size // 2 channels before and (size − 1) // 2 after, as in torch."""
+    rng = np.random.default_rng(size)
+    x = draw(rng, 2, 9, 5, 4) * 3
+    for alpha, beta, k in [(1e-4, 0.75, 1.0), (0.5, 1.5, 2.0), (2.0, 0.5, 0.1)]:
+        ours = kernels.local_response_norm(x, size, alpha, beta, k)
+        theirs = F.local_response_norm(torch.from_numpy(x), size, alpha, beta, k)
+        assert rel_error(ours, theirs) <= 1e-5
+
+
+@pytest.mark.parametrize("groups, channels", [(1, 5), (2, 6), (3, 12), (4, 8), (8, 8)])
+def test_channel_shuffle(groups, channels):
+    x = draw(np.random.default_rng(groups), 2, channels, 3, 5)
+    ours = kernels.channel_shuffle(x, groups)
+    theirs = F.channel_shuffle(torch.from_numpy(x), groups)
+    assert rel_error(ours, theirs) == 0

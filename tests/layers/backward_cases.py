@@ -17,8 +17,11 @@ CASES = [
     ("MaxPool2D", {"kernel_size": 3, "stride": 2, "padding": 1}, [(2, 7, 6)]),
     ("AvgPool2D", {"kernel_size": 3, "stride": 2, "padding": 1}, [(2, 7, 6)]),
     ("AvgPool2D", {"kernel_size": 2}, [(1, 5, 4)]),
+    ("AvgPool2D", {"kernel_size": [3, 2], "stride": [2, 1], "padding": 1, "count_include_pad": False}, [(2, 7, 6)]),
     ("GlobalAvgPool2D", {}, [(3, 4, 5)]),
     ("BatchNorm2D", {"eps": 1e-3}, [(3, 4, 5)]),
+    ("LocalResponseNorm", {"size": 3, "alpha": 0.5, "beta": 0.75, "k": 2.0}, [(5, 3, 4)]),
+    ("LocalResponseNorm", {"size": 4, "alpha": 1.0, "beta": 1.5, "k": 1.0}, [(6, 2, 3)]),
     ("ReLU", {}, [(2, 3, 4)]),
     ("LeakyReLU", {"negative_slope": 0.2}, [(2, 3, 4)]),
     ("Sigmoid", {}, [(2, 3, 4)]),
@@ -33,6 +36,7 @@ CASES = [
     ("Concat", {}, [(2, 3, 4), (1, 3, 4)]),
     ("Upsample2D", {"scale_factor": [2, 3]}, [(2, 3, 2)]),
     ("ZeroPad2D", {"padding": [1, 0, 2, 3]}, [(2, 3, 4)]),
+    ("ChannelShuffle", {"groups": 3}, [(6, 2, 3)]),
 ]
 
 

@@ -155,8 +155,10 @@ def torch_forward(torch, type_name, params, xs, w):
                                   groups=params["groups"], dilation=params["dilation"])
     if type_name in ("MaxPool2D", "AvgPool2D"):
         stride = params["stride"] or params["kernel_size"]
-        fn = F.max_pool2d if type_name == "MaxPool2D" else F.avg_pool2d
-        return fn(x, params["kernel_size"], stride, params["padding"])
+        if type_name == "MaxPool2D":
+            return F.max_pool2d(x, params["kernel_size"], stride, params["padding"])
+        return F.avg_pool2d(x, params["kernel_size"], stride, params["padding"],
+                            count_include_pad=params["count_include_pad"])
     if type_name == "GlobalAvgPool2D":
         return x.mean(dim=(2, 3), keepdim=True)
     if type_name == "BatchNorm2D":
@@ -175,6 +177,10 @@ def torch_forward(torch, type_name, params, xs, w):
         return torch.cat(xs, 1)
     if type_name == "Upsample2D":
         return F.interpolate(x, scale_factor=tuple(params["scale_factor"]), mode="nearest")
+    if type_name == "LocalResponseNorm":
+        return F.local_response_norm(x, params["size"], params["alpha"], params["beta"], params["k"])
+    if type_name == "ChannelShuffle":
+        return F.channel_shuffle(x, params["groups"])
     if type_name == "ZeroPad2D":
         t, b, left, r = params["padding"]
         return F.pad(x, (left, r, t, b))

@@ -46,6 +46,8 @@ CASES = [
     ("MaxPool2D", [(3, 8, 8)], {"kernel_size": 2}, (3, 4, 4), 0, 0),
     ("MaxPool2D", [(3, 9, 9)], {"kernel_size": 3, "stride": 2, "padding": 1}, (3, 5, 5), 0, 0),
     ("AvgPool2D", [(3, 8, 6)], {"kernel_size": [4, 3]}, (3, 2, 2), 0, 0),
+    ("AvgPool2D", [(3, 8, 6)], {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+     (3, 4, 3), 0, 0),
     ("GlobalAvgPool2D", [(512, 7, 7)], {}, (512, 1, 1), 0, 0),
     ("ReLU", [(3, 5, 5)], {}, (3, 5, 5), 0, 0),
     ("LeakyReLU", [(10,)], {"negative_slope": 0.2}, (10,), 0, 0),
@@ -55,6 +57,8 @@ CASES = [
     ("Dropout", [(4096,)], {"rate": 0.5}, (4096,), 0, 0),
     # weight and bias per channel; the running statistics are not trained
     ("BatchNorm2D", [(64, 56, 56)], {}, (64, 56, 56), 128, 0),
+    # divides by its neighbours' energy: no weights, and no multiply–accumulates of the counted kind
+    ("LocalResponseNorm", [(96, 55, 55)], {"size": 5}, (96, 55, 55), 0, 0),
     ("Dense", [(400,)], {"units": 120}, (120,), 400 * 120 + 120, 48_000),
     ("Dense", [(84,)], {"units": 10, "bias": False}, (10,), 840, 840),
     ("Add", [(64, 56, 56), (64, 56, 56)], {}, (64, 56, 56), 0, 0),
@@ -66,6 +70,7 @@ CASES = [
     ("Upsample2D", [(3, 4, 5)], {"scale_factor": [2, 3]}, (3, 8, 15), 0, 0),
     ("ZeroPad2D", [(3, 4, 5)], {"padding": [1, 2, 3, 4]}, (3, 7, 12), 0, 0),
     ("ZeroPad2D", [(3, 4, 5)], {"padding": 2}, (3, 8, 9), 0, 0),
+    ("ChannelShuffle", [(240, 28, 28)], {"groups": 3}, (240, 28, 28), 0, 0),
 ]
 
 
@@ -96,6 +101,8 @@ REFUSALS = [
     ("Concat", [(3, 8, 8), (3, 4, 4)], {}, "inputs 3×8×8 and 3×4×4 differ in size; only the channels may differ"),
     ("Concat", [(3, 8, 8), (12,)], {}, "inputs 3×8×8 and 12 differ in size; only the channels may differ"),
     ("Upsample2D", [(5,)], {}, "expects an image C×H×W but gets a flat vector of 5; move it before Flatten/Dense"),
+    ("LocalResponseNorm", [(96,)], {}, "expects an image C×H×W but gets a flat vector of 96; move it before Flatten/Dense"),
+    ("ChannelShuffle", [(10, 4, 4)], {"groups": 3}, "groups 3 does not divide the 10 input channels"),
 ]
 
 
@@ -129,6 +136,8 @@ def test_weight_shapes_use_pytorch_layouts():
     ("ZeroPad2D", {"padding": [1, 2, 3, 4]}, "P1,2,3,4"),
     ("Dropout", {"rate": 0.25}, "p0.25"),
     ("ReLU", {}, ""),
+    ("LocalResponseNorm", {"size": 5}, "n5"),
+    ("ChannelShuffle", {"groups": 3}, "G3"),
 ])
 def test_key_params_use_the_teaching_letters(type_name, given, text):
     assert layers.get(type_name).key_params(params(type_name, **given)) == text

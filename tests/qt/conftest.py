@@ -26,6 +26,7 @@ def isolated_settings(tmp_path, monkeypatch):
     path = tmp_path / "convstudio-settings.ini"
     monkeypatch.setenv("CONVSTUDIO_SETTINGS", str(path))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # autosaves
     return path
 
 
@@ -37,10 +38,15 @@ class DialogLog:
         self.save_answer = "discard"
         self.open_answer = ""
         self.save_path_answer = ""
+        self.restore_answer = "later"
 
     def ask_save_changes(self, parent, name):
         self.calls.append(("ask_save_changes", name))
         return self.save_answer
+
+    def ask_restore(self, parent, description):
+        self.calls.append(("ask_restore", description))
+        return self.restore_answer
 
     def show_error(self, parent, title, text):
         self.calls.append(("show_error", title, text))
@@ -65,7 +71,7 @@ def dialogs(monkeypatch):
     from convstudio.qt import dialogs as module
 
     log = DialogLog()
-    for name in ("ask_save_changes", "show_error", "open_path", "save_path", "about"):
+    for name in ("ask_save_changes", "ask_restore", "show_error", "open_path", "save_path", "about"):
         monkeypatch.setattr(module, name, getattr(log, name))
 
     def refuse(*args, **kwargs):

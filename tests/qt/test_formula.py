@@ -28,7 +28,7 @@ def test_paper_cases(i, k, s, p, o):
 def test_dilation_shows_effective_kernel():
     node, rep = one_layer("Conv2D", 56, {"kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2})
     [(_, text)] = output_size_lines(node, rep)
-    assert text.splitlines() == ["k̂ = 3 + (3−1)(2−1) = 5", "⌊(56 + 2·1 − 5) / 2⌋ + 1 = 27"]
+    assert text.splitlines() == ["k̂ = 3 + (3 − 1)(2 − 1) = 5", "⌊(56 + 2·1 − 5) / 2⌋ + 1 = 27"]
 
 
 def test_axes_listed_separately_when_they_differ():

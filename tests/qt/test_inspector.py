@@ -105,7 +105,7 @@ def test_output_size_formula_with_this_layers_numbers(window):
     assert "⌊(56 + 2·1 − 3) / 2⌋ + 1 = 28" in text
     window.doc.push(SetParams("c56", {"dilation": 2}))
     text = find(window, QLabel, "inspector-formula").text()
-    assert "k̂ = 3 + (3−1)(2−1) = 5" in text and "⌊(56 + 2·1 − 5) / 2⌋ + 1 = 27" in text
+    assert "k̂ = 3 + (3 − 1)(2 − 1) = 5" in text and "⌊(56 + 2·1 − 5) / 2⌋ + 1 = 27" in text
 
 
 def test_diagnostics_are_listed(window):

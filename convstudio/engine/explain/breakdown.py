@@ -12,7 +12,7 @@ import numpy as np
 
 from ...errors import ConvStudioError
 from ...graph import Network
-from ...layers.conv import conv_pads
+from ..numbers import signed
 from ..weights import WeightSet
 from .field import Box, receptive_box
 
@@ -51,13 +51,8 @@ class Breakdown:
 
     def formula(self) -> str:
         """`0.12 + (−0.40) + 0.30 + bias 0.05 = 0.07`: the sum as the app writes it."""
-        parts = [_num(t.partial) for t in self.terms]
-        return " + ".join(parts) + f" + bias {_num(self.bias)} = {_num(self.total)}"
-
-
-def _num(v: float) -> str:
-    text = f"{v:.4g}".replace("-", "−")
-    return f"({text})" if v < 0 else text
+        parts = [signed(t.partial) for t in self.terms]
+        return " + ".join(parts) + f" + bias {signed(self.bias)} = {signed(self.total)}"
 
 
 def output_breakdown(net: Network, weights: WeightSet, acts: Mapping[str, np.ndarray], node_id: str,
@@ -67,7 +62,7 @@ def output_breakdown(net: Network, weights: WeightSet, acts: Mapping[str, np.nda
     `acts` is the result of `run(net, x, weights)`; the total matches acts[node_id].
     """
     node = net.node(node_id)
-    if node.type != "Conv2D":
+    if not node.decl.has_filters:
         raise ConvStudioError(f"{node_id} is a {node.type} layer; a breakdown needs a Conv2D layer")
     if node_id not in acts or node.inputs[0] not in acts:
         raise ConvStudioError(f"{node_id}: run the network first; there is no output to explain")
@@ -75,7 +70,7 @@ def output_breakdown(net: Network, weights: WeightSet, acts: Mapping[str, np.nda
     _check_index(node_id, out.shape, batch, channel, row, col)
     p, w = node.params, weights[node_id]
     weight = np.asarray(w["weight"])
-    ys, xs = _tap_coords(p, x.shape[2:], row, col)
+    ys, xs = _tap_coords(node.decl.resolved(p, [x.shape[1:]]), row, col)
     kg, cg = out.shape[1] // p["groups"], weight.shape[1]
     group = channel // kg
     terms = tuple(_term(c, x[batch, c], ys, xs, weight[channel, c - group * cg])
@@ -94,9 +89,9 @@ def _check_index(node_id: str, shape, batch: int, channel: int, row: int, col: i
             raise ConvStudioError(f"{node_id}: {name} {v} is out of range (0 to {size - 1})")
 
 
-def _tap_coords(p, size, row: int, col: int) -> tuple[np.ndarray, np.ndarray]:
+def _tap_coords(p, row: int, col: int) -> tuple[np.ndarray, np.ndarray]:
     """Input coordinates of the taps of output (row, col), before clipping to the image."""
-    pads = conv_pads(p, tuple(size))
+    pads = p["padding"]
     k, s, d = p["kernel_size"], p["stride"], p["dilation"]
     return tuple(np.arange(k[a]) * d[a] + (row, col)[a] * s[a] - pads[a][0] for a in (0, 1))
 
@@ -110,7 +105,7 @@ def _term(c: int, image: np.ndarray, ys: np.ndarray, xs: np.ndarray, kernel: np.
 
 
 def _field(net: Network, node_id: str, acts, row: int, col: int) -> Box | None:
-    feeds = [n.id for n in net if n.type == "Input" and n.id in acts]
+    feeds = [n.id for n in net if n.decl.is_input and n.id in acts]
     if not feeds:
         return None
     return receptive_box(net, node_id, row, col, input_shape=acts[feeds[0]].shape[1:])

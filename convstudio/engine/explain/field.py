@@ -71,7 +71,7 @@ def _trace_back(net: Network, report: Report, node_id: str, start) -> dict:
     order = report.order[:report.order.index(node_id) + 1]
     for nid in reversed(order):
         node = net.node(nid)
-        if nid not in spans or node.type == "Input":
+        if nid not in spans or node.decl.is_input:
             continue
         rep = report.nodes[nid]
         here = _resolve(spans[nid], rep.shape)

@@ -61,7 +61,7 @@ def network_head(net: Network, report: Report | None = None) -> tuple[tuple[int,
 
 
 def _dense(inputs: int, units: int) -> HeadLayer:
-    decl = layers.get("Dense")
+    decl = next(t for t in map(layers.get, layers.names()) if t.fully_connected)
     p = {"units": units, "bias": True}
     return HeadLayer(inputs, units, decl.param_count(p, [(inputs,)]), decl.macs(p, [(inputs,)], (units,)))
 

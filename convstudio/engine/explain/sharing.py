@@ -14,7 +14,6 @@ import numpy as np
 from ...errors import ConvStudioError
 from ...graph import Network
 from ...layers import arithmetic as ar
-from ...layers.conv import conv_pads
 from ..infer import Report, infer
 
 DENSE_LIMIT = 1 << 22  # matrix entries the app builds and draws; above this it shows counts only
@@ -68,14 +67,15 @@ def conv_config(channels: int, filters: int, height: int, width: int, kernel, st
 def node_config(net: Network, node_id: str, report: Report | None = None) -> ConvConfig:
     """The ConvConfig of a Conv2D node on the input shape `infer` gives it."""
     node = net.node(node_id)
-    if node.type != "Conv2D":
+    if not node.decl.has_filters:
         raise ConvStudioError(f"{node_id} is a {node.type} layer; parameter sharing is shown for Conv2D layers")
     rep = (report or infer(net)).nodes[node_id]
     if not rep.ok:
         raise ConvStudioError(f"{node_id}: its input shape is unknown; fix the errors above it first")
     c, h, w = rep.input_shapes[0]
     p = node.params
-    return conv_config(c, p["filters"], h, w, p["kernel_size"], p["stride"], conv_pads(p, (h, w)), p["dilation"],
+    pads = node.decl.resolved(p, [(c, h, w)])["padding"]
+    return conv_config(c, p["filters"], h, w, p["kernel_size"], p["stride"], pads, p["dilation"],
                        p["groups"])
 
 

@@ -13,10 +13,9 @@ from ... import layers
 from ...errors import ConvStudioError
 from ...graph import Network, coerce_params
 from ...layers import arithmetic as ar
-from ...layers.conv import conv_pads
 from ..infer import Report, infer
 
-SLIDING = ("Conv2D", "MaxPool2D", "AvgPool2D")
+SLIDING = tuple(n for n in layers.names() if layers.get(n).sliding)  # Conv2D, MaxPool2D, AvgPool2D
 AXES = ("height", "width")
 UNITS = ("row", "column")
 EXTENT = ("tall", "wide")
@@ -51,6 +50,7 @@ class SlidingWindow:
     cols: AxisSlide
     pad_value: str  # what padding cells hold: "0", or "−∞" for max pooling
     problem: str | None = None  # why the window does not fit, in the layer's own words
+    counts_padding: bool = True  # False: an average leaves padded cells out of its divisor
 
     @property
     def padded_shape(self) -> tuple[int, int]:
@@ -109,8 +109,9 @@ def describe_window(layer_type: str, params: dict, input_shape: tuple[int, int, 
     except layers.ShapeError as e:
         problem = str(e)
     axes = tuple(_axis(a, *spec) for a, spec in enumerate(_axis_specs(decl, params, (c, h, w))))
-    pad_value = "−∞" if layer_type == "MaxPool2D" else "0"
-    return SlidingWindow(layer_type, c, axes[0], axes[1], pad_value, problem)
+    pad_value = "−∞" if decl.sliding == "max" else "0"
+    counts_padding = params.get("count_include_pad", True)
+    return SlidingWindow(layer_type, c, axes[0], axes[1], pad_value, problem, counts_padding)
 
 
 def node_window(net: Network, node_id: str, report: Report | None = None) -> SlidingWindow:
@@ -125,13 +126,8 @@ def node_window(net: Network, node_id: str, report: Report | None = None) -> Sli
 def _axis_specs(decl, params, shape):
     """(size, k, s, d, (before, after)) per axis, read from the declaration."""
     c, h, w = shape
-    if decl.name == "Conv2D":
-        pads = conv_pads(params, (h, w))
-        return [((h, w)[a], params["kernel_size"][a], params["stride"][a], params["dilation"][a], pads[a])
-                for a in (0, 1)]
-    windows = decl.window(params, [shape])
-    return [((h, w)[a], params["kernel_size"][a], windows[a].stride, 1, (windows[a].pad, windows[a].pad))
-            for a in (0, 1)]
+    q = decl.resolved(params, [shape])
+    return [((h, w)[a], q["kernel_size"][a], q["stride"][a], q["dilation"][a], q["padding"][a]) for a in (0, 1)]
 
 
 def _axis(a: int, size: int, k: int, s: int, d: int, pad: tuple[int, int]) -> AxisSlide:
@@ -146,14 +142,18 @@ def _axis(a: int, size: int, k: int, s: int, d: int, pad: tuple[int, int]) -> Ax
     return replace(axis, notes=_notes(a, axis))
 
 
-def formula_lines(i: int, k: int, s: int, pad: tuple[int, int], d: int = 1) -> tuple[str, ...]:
-    """o = ⌊(i + p − k̂) / s⌋ + 1 written with numbers, k̂ first when the kernel is dilated."""
+def formula_lines(i: int, k: int, s: int, pad: tuple[int, int], d: int = 1,
+                  zero_padding: bool = False) -> tuple[str, ...]:
+    """o = ⌊(i + p − k̂) / s⌋ + 1 written with numbers, k̂ first when the kernel is dilated.
+
+    `zero_padding` writes "+ 2·0" too, where the inspector teaches every term of the formula.
+    """
     eff = ar.dilated(k, d)
     lines = []
     if d > 1:
         lines.append(f"k̂ = {k} + ({k} − 1)({d} − 1) = {eff}")
     if pad[0] == pad[1]:
-        padding = f" + 2·{pad[0]}" if pad[0] else ""
+        padding = f" + 2·{pad[0]}" if pad[0] or zero_padding else ""
     else:
         padding = f" + {pad[0]} + {pad[1]}"
     o = ar.conv_out(i, k, s, pad, d)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyle, QToolTip
 
 from ... import layers
 from ...engine.infer import NodeReport
+from ...engine.numbers import short
 from ...graph import Node
 from ...layers import fmt_shape
 from .. import style
@@ -52,8 +53,8 @@ def node_face(node: Node, rep: NodeReport | None) -> NodeFace:
     warnings = rep.warnings if rep else []
     status = "error" if errors else "warning" if warnings else None
     shape = fmt_shape(rep.shape) if rep and rep.shape else "?"
-    params = "" if rep is None or rep.params is None else f"{style.short_count(rep.params)} params"
-    settings = "" if node.type == "Input" else decl.key_params(node.params)  # its shape is the next line
+    params = "" if rep is None or rep.params is None else f"{short(rep.params)} params"
+    settings = "" if decl.is_input else decl.key_params(node.params)  # its shape is the next line
     return NodeFace(node.id, node.type, decl.family, settings, shape, params, status,
                     _tooltip(node, decl, rep), decl.max_inputs != 0, len(node.inputs))
 
@@ -220,14 +221,10 @@ class NodeItem(QGraphicsItem):
             painter.drawEllipse(centre, r, r)
 
 
-HINTS = {"Flatten": "C·H·W → one vector", "GlobalAvgPool2D": "mean over H×W", "Softmax": "over the channels",
-         "Add": "element-wise sum", "Concat": "stack channels", "BatchNorm2D": "per channel",
-         "Input": "the image, C×H×W"}
-
-
 def face_hint(face: NodeFace) -> str:
     """Second line for layers without settings: what they do, briefly."""
-    return HINTS.get(face.type_name, "element-wise" if face.family == "Activation" else "")
+    decl = layers.get(face.type_name)
+    return decl.card_hint or ("element-wise" if decl.elementwise else "")
 
 
 def _near(a: QPointF, b: QPointF) -> bool:

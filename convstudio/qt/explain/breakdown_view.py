@@ -15,9 +15,10 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QSplitter, QStackedWidget,
 from ...engine.explain import Box, Breakdown, output_breakdown, receptive_box
 from ...errors import ConvStudioError
 from ..messages import guarded
+from ..panels.selection import has_filters, pick_node
 from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
 from .field_image import FieldImage
-from .host import net_of, pick_node
+from .host import net_of
 from .run_source import RunSource
 from .term_list import TermList
 from .text import count, esc, num, paragraphs, plain, shape, signed
@@ -119,7 +120,7 @@ class BreakdownView(QWidget):
 
     # -- what to explain ------------------------------------------------------------------------------------
     def show_selection(self, ids: list[str]) -> None:
-        node = pick_node(list(ids), self.node_id, net_of(self.doc), ("Conv2D",))
+        node = pick_node(list(ids), self.node_id, net_of(self.doc), has_filters)
         if node != self.node_id or self.breakdown is None:
             self.node_id = node
             self.refresh()
@@ -127,7 +128,7 @@ class BreakdownView(QWidget):
     def show_pixel(self, node_id: str, channel: int, row: int, col: int) -> None:
         """A pixel picked in the feature maps: explain it if it belongs to a Conv2D layer."""
         net = net_of(self.doc)
-        if node_id not in net or net.node(node_id).type != "Conv2D":
+        if node_id not in net or not net.node(node_id).decl.has_filters:
             kind = net.node(node_id).type if node_id in net else "unknown"
             field, where = self._field_of(node_id, row, col)
             self.breakdown = None  # what is shown is the message about this pixel
@@ -147,7 +148,7 @@ class BreakdownView(QWidget):
     def _on_doc_changed(self, change) -> None:
         if change.structural or change.reset:
             self.node_id = pick_node([], self.node_id if self.node_id in net_of(self.doc) else None,
-                                     net_of(self.doc), ("Conv2D",))
+                                     net_of(self.doc), has_filters)
 
     def _set_ranges(self) -> None:
         snap = self.source.snapshot()
@@ -211,7 +212,7 @@ class BreakdownView(QWidget):
     def _field_of(self, node_id: str, row: int, col: int) -> tuple[Box | None, str]:
         """The receptive field of any layer's pixel on the last run's input, and a sentence about it."""
         snap = self.source.snapshot()
-        feeds = [n.id for n in snap.net if n.type == "Input" and n.id in snap.acts] if snap else []
+        feeds = [n.id for n in snap.net if n.decl.is_input and n.id in snap.acts] if snap else []
         if not feeds or node_id not in snap.net:
             return None, ""
         try:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLayout, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout,
+                               QWidget)
 
 
 def spin(name: str, tip: str, minimum: int, maximum: int, value: int) -> QSpinBox:
@@ -63,6 +64,24 @@ def row_of(*widgets, stretch_at: int | None = None) -> QHBoxLayout:
         else:
             row.addWidget(w, 1 if i == stretch_at else 0)
     return row
+
+
+def explain_page(view: QWidget, picture: QWidget, text: QWidget, *rows: QWidget | QLayout) -> QSplitter:
+    """The page every explain view shares: `rows` (the header first) above a splitter holding the
+    picture and the text beside or below it (`follow_shape`); returns the splitter."""
+    split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
+    split.addWidget(picture)
+    split.addWidget(text)
+    top = QVBoxLayout(view)
+    top.setContentsMargins(6, 4, 6, 4)
+    top.setSpacing(4)
+    for row in rows:
+        if isinstance(row, QLayout):
+            top.addLayout(row)
+        else:
+            top.addWidget(row)
+    top.addWidget(split, 1)
+    return split
 
 
 def follow_shape(split: QSplitter, width: int, height: int, first: float, min_wide: int = 560) -> None:

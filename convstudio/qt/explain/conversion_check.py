@@ -57,7 +57,7 @@ class OutputCheck(QObject):
             return
         b = self.before
         self.waiting = False
-        if not all(i in snap.net and snap.net.node(i).type == "Conv2D" for i in self.converted_ids):
+        if not all(i in snap.net and snap.net.node(i).decl.has_filters for i in self.converted_ids):
             self.show("")  # undone before it ran: nothing to say
             return
         self.show(compare_html(b, snap.acts.get(b.output_id), snap.image))

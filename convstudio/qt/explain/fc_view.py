@@ -108,7 +108,7 @@ class FcView(QWidget):
 
     def _last_still_applies(self) -> bool:
         net = net_of(self.doc)
-        return self.last is not None and all(c.id in net and net.node(c.id).type == "Conv2D"
+        return self.last is not None and all(c.id in net and net.node(c.id).decl.has_filters
                                              for c in self.last.changes)
 
     def refresh(self, refusal: str = "") -> None:

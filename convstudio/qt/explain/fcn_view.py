@@ -7,14 +7,14 @@ each looking at one window of the image, which is what this view lays over the p
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QPushButton, QSlider, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QPushButton, QSlider, QStackedWidget, QVBoxLayout, QWidget
 
 from ...engine.explain import ScoreMaps, score_maps
 from ...engine.infer import infer
 from ...engine.labels import class_names
 from ...errors import ConvStudioError
 from ..messages import guarded
-from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled
+from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled
 from .run_source import RunSnapshot, RunSource
 from .score_plots import BEST, COLORMAPS, ScoreBars, ScoreMapView, legend_html
 from .text import esc, paragraphs, plain, shape
@@ -105,15 +105,8 @@ class FcnView(QWidget):
             self.pictures.addWidget(w)
         self.words = rich_label("fcn-text")
         text = column_of(self.words)
-        self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
-        self.split.addWidget(self.pictures)
-        self.split.addWidget(scrolled(text, "fcn-text-scroll"))
-        top = QVBoxLayout(self)
-        top.setContentsMargins(6, 4, 6, 4)
-        top.setSpacing(4)
-        top.addLayout(row_of(self.header, self.run_button, stretch_at=0))
-        top.addWidget(self.map_controls)
-        top.addWidget(self.split, 1)
+        self.split = explain_page(self, self.pictures, scrolled(text, "fcn-text-scroll"),
+                                  row_of(self.header, self.run_button, stretch_at=0), self.map_controls)
         for box in (self.chooser, self.value, self.cmap):
             box.currentIndexChanged.connect(lambda _i: self._draw_map())
         self.opacity.valueChanged.connect(lambda v: self.map_view.overlay.setOpacity(v / 100))
@@ -137,7 +130,7 @@ class FcnView(QWidget):
             return self._say("The last run has no output to show.")
         act = snap.acts[node]
         try:
-            maps = score_maps(act, probabilities=snap.net.node(node).type == "Softmax")
+            maps = score_maps(act, probabilities=snap.net.node(node).decl.outputs_probabilities)
         except ConvStudioError as exc:
             return self._say(f"<b>{esc(node)}</b>: {esc(exc)}. Class scores need a K×h×w or K-value output.")
         self.maps, self.labels, self.image = maps, class_names(snap.net, maps.classes), snap.image

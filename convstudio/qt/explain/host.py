@@ -17,14 +17,3 @@ def document_of(window):
 def net_of(doc) -> Network:
     net = getattr(doc, "net", None)
     return net if net is not None else doc.network
-
-
-
-def pick_node(selection: list[str], current: str | None, net: Network, types: tuple[str, ...]) -> str | None:
-    """The layer a view explains: the first selected layer of `types`, else the one shown, else the first."""
-    for nid in selection:
-        if nid in net and net.node(nid).type in types:
-            return nid
-    if current is not None and current in net and net.node(current).type in types:
-        return current
-    return next((n.id for n in net if n.type in types), None)

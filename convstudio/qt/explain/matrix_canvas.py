@@ -12,8 +12,8 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...engine.explain import ConvConfig, SharingMatrix
+from ..panels.qimages import to_qimage
 from . import grid_painter as gp
-from .qimage import rgb_image
 
 MAX_NAMED = len(gp.CATEGORICAL)  # up to this many weights each get their own colour
 LABEL = 34.0
@@ -73,7 +73,7 @@ class MatrixCanvas(QWidget):
         self.image = None
         if m is not None:
             n = int(self.keys.max()) + 1 if self.keys.size and self.keys.max() >= 0 else 1
-            self.image = rgb_image(colour_table(n)[self.keys])  # key −1 picks the last row: white
+            self.image = to_qimage(colour_table(n)[self.keys])  # key −1 picks the last row: white
         self.update()
 
     def _layout(self) -> tuple[float, float, float]:

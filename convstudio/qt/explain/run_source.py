@@ -40,7 +40,7 @@ class RunSnapshot:
 
 
 def first_input(net: Network) -> str | None:
-    return next((n.id for n in net if n.type == "Input"), None)
+    return next((n.id for n in net if n.decl.is_input), None)
 
 
 class RunSource(QObject):
@@ -144,7 +144,7 @@ class LocalSource(RunSource):
     def run(self, background: bool = True) -> None:
         """Run now; in a worker thread unless `background` is False (small networks, tests)."""
         net = net_of(self.doc)
-        copy = Network(net.name, net.description, [n.copy() for n in net], net.weights, net.labels)
+        copy = net.copy()
         generation = self._generation
         if not background:
             self._finish(generation, *_compute(copy))

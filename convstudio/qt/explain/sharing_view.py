@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from ...engine.explain import (
     ConvConfig,
@@ -24,8 +24,9 @@ from ...engine.explain import (
 from ...engine.explain.sharing import DENSE_LIMIT
 from ...errors import ConvStudioError
 from ..messages import guarded
-from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
-from .host import net_of, pick_node
+from ..panels.selection import has_filters, pick_node
+from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
+from .host import net_of
 from .matrix_canvas import MatrixCanvas, colour_keys
 from .sharing_legend import SharingLegend
 from .text import count, esc, paragraphs, plain
@@ -126,16 +127,8 @@ class SharingView(QWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(picture, 1)
         text = column_of(self.counts_label, self.check, self.note, self.explanation)
-        self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
-        self.split.addWidget(self.picture)
-        self.split.addWidget(scrolled(text, "sharing-text-scroll"))
-        top = QVBoxLayout(self)
-        top.setContentsMargins(6, 4, 6, 4)
-        top.setSpacing(4)
-        top.addLayout(row_of(self.header, self.mode, stretch_at=0))
-        top.addWidget(self.example_row)
-        top.addWidget(self.config_label)
-        top.addWidget(self.split, 1)
+        self.split = explain_page(self, self.picture, scrolled(text, "sharing-text-scroll"),
+                                  row_of(self.header, self.mode, stretch_at=0), self.example_row, self.config_label)
         self.mode.currentIndexChanged.connect(lambda _i: self.refresh())
         for box in self.spins.values():
             box.valueChanged.connect(lambda _v: self.refresh())
@@ -146,7 +139,7 @@ class SharingView(QWidget):
 
     # -- what to show -------------------------------------------------------------------------------------
     def show_selection(self, ids: list[str]) -> None:
-        node = pick_node(list(ids), self.node_id, net_of(self.doc), ("Conv2D",))
+        node = pick_node(list(ids), self.node_id, net_of(self.doc), has_filters)
         if node != self.node_id or self.counts is None:
             self.node_id = node
             if self.mode.currentIndex() == LAYER:
@@ -166,7 +159,7 @@ class SharingView(QWidget):
     def _on_doc_changed(self, change) -> None:
         if (change.structural or change.reset) and self.mode.currentIndex() == LAYER:
             self.node_id = pick_node([], self.node_id if self.node_id in net_of(self.doc) else None,
-                                     net_of(self.doc), ("Conv2D",))
+                                     net_of(self.doc), has_filters)
             self.refresh()
 
     def _config(self) -> tuple[ConvConfig | None, str]:

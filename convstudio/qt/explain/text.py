@@ -5,26 +5,8 @@ import html
 
 from PySide6.QtGui import QTextDocument
 
-MINUS = "−"
-
-
-def num(v: float, digits: int = 4) -> str:
-    """0.1234, −0.5, 1.2e+03: short, with a real minus sign."""
-    return f"{v:.{digits}g}".replace("-", MINUS)
-
-
-def signed(v: float, digits: int = 4) -> str:
-    """A term inside a sum: negative values in brackets, `(−0.4)`."""
-    text = num(v, digits)
-    return f"({text})" if v < 0 else text
-
-
-def count(n: int) -> str:
-    return f"{n:,}"
-
-
-def shape(dims) -> str:
-    return "×".join(str(d) for d in dims)
+from ...engine.numbers import count, num, signed  # noqa: F401  (the views' number style)
+from ...layers import fmt_shape as shape  # noqa: F401
 
 
 def esc(text: str) -> str:

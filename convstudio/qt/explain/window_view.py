@@ -12,19 +12,20 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
-    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from ... import layers
 from ...engine.explain import SlidingWindow, describe_window, node_window
 from ...engine.explain.window import SLIDING
 from ...errors import ConvStudioError
 from ..messages import guarded
+from ..panels.selection import pick_node, slides
 from . import window_text
-from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
-from .host import net_of, pick_node
+from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, spin
+from .host import net_of
 from .text import esc, paragraphs, plain, shape, swatch
 from .window_canvas import WindowCanvas
 
@@ -89,19 +90,11 @@ class WindowView(QWidget):
         col.addLayout(row_of(self.back, self.play, self.forward, self.slider, self.where, stretch_at=3))
         col.addWidget(self.position_text)
         text = column_of(self.legend, self.explanation)
-        self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
-        self.split.addWidget(left)
         text_area = scrolled(text, "window-text-scroll")
         text_area.setMinimumHeight(150)  # a legend and a formula at least; a shorter dock scrolls the view
-        self.split.addWidget(text_area)
+        self.split = explain_page(self, left, text_area, row_of(self.header, self.mode, stretch_at=0), self.try_row)
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
-        top = QVBoxLayout(self)
-        top.setContentsMargins(6, 4, 6, 4)
-        top.setSpacing(4)
-        top.addLayout(row_of(self.header, self.mode, stretch_at=0))
-        top.addWidget(self.try_row)
-        top.addWidget(self.split, 1)
         self.legend.setText("&nbsp;&nbsp;".join([
             swatch("#f08c2e", "taps (multiplied by a weight)"), swatch("#1e6fe0", "footprint k̂×k̂", "▭"),
             swatch("#a9afb7", "padding", "▨"), swatch("#e57373", "never read"),
@@ -125,7 +118,7 @@ class WindowView(QWidget):
 
     # -- what to show ---------------------------------------------------------------------------------
     def show_selection(self, ids: list[str]) -> None:
-        node = pick_node(list(ids), self.node_id, net_of(self.doc), SLIDING)
+        node = pick_node(list(ids), self.node_id, net_of(self.doc), slides)
         if node != self.node_id or self.sw is None:
             self.node_id = node
             if self.mode.currentIndex() == LAYER:
@@ -135,7 +128,7 @@ class WindowView(QWidget):
         self.mode.setCurrentIndex(LAYER)
         self.show_selection([node_id])
 
-    def try_values(self, layer_type: str = "Conv2D", **values: int) -> None:
+    def try_values(self, layer_type: str = SLIDING[0], **values: int) -> None:
         """Switch to "Try your own numbers" with these values (size, kernel, stride, padding, dilation)."""
         for box in [*self.spins.values(), self.kind, self.mode]:
             box.blockSignals(True)
@@ -151,7 +144,7 @@ class WindowView(QWidget):
         if change.structural or change.reset:
             if self.node_id is not None and self.node_id not in net_of(self.doc):
                 self.node_id = None
-            self.node_id = pick_node([], self.node_id, net_of(self.doc), SLIDING)
+            self.node_id = pick_node([], self.node_id, net_of(self.doc), slides)
             if self.mode.currentIndex() == LAYER:
                 self.refresh()
 
@@ -160,7 +153,7 @@ class WindowView(QWidget):
         """Recompute the window (selection, edit or new numbers) and start again at position 0."""
         trying = self.mode.currentIndex() == TRY
         self.try_row.setVisible(trying)
-        self.spins["dilation"].setEnabled(self.kind.currentText() == "Conv2D")
+        self.spins["dilation"].setEnabled(_dilates(self.kind.currentText()))
         self.sw, title = self._describe(trying)
         self.header.setText(title)
         ok = self.sw is not None and self.sw.problem is None and min(self.sw.output_shape) > 0
@@ -181,8 +174,10 @@ class WindowView(QWidget):
             v = {k: b.value() for k, b in self.spins.items()}
             kind = self.kind.currentText()
             params = {"kernel_size": v["kernel"], "stride": v["stride"], "padding": v["padding"]}
-            if kind == "Conv2D":
-                params.update(filters=1, dilation=v["dilation"])
+            if _dilates(kind):
+                params["dilation"] = v["dilation"]
+            if layers.get(kind).has_filters:
+                params["filters"] = 1
             try:
                 sw = describe_window(kind, params, (1, v["size"], v["size"]))
             except ConvStudioError as exc:
@@ -264,3 +259,7 @@ class WindowView(QWidget):
     def text(self) -> str:
         """Everything written beside the picture, as plain text (for tests and screen readers)."""
         return plain(self.header.text() + self.position_text.text() + self.explanation.text())
+
+
+def _dilates(type_name: str) -> bool:
+    return any(p.name == "dilation" for p in layers.get(type_name).params)

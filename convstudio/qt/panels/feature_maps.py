@@ -34,7 +34,7 @@ from .map_view import MapView
 from .lazy import DrawsWhenShown
 from .pager import Pager
 from .run_controller import RunController
-from .selection import shown_node
+from .selection import has_filters, pick_node
 from .tile_grid import GridScroll, Tile, TileGrid
 
 PAGE = 64
@@ -176,7 +176,7 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         return self.cmap.currentData()
 
     def show_selection(self, ids: list[str]) -> None:
-        node = shown_node(list(ids), self.node_id, self.controller.doc.net)
+        node = pick_node(list(ids), self.node_id, self.controller.doc.net, prefer=has_filters)
         if node != self.node_id:
             self.node_id, self.channel = node, 0
         self.refresh()
@@ -248,7 +248,7 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         results = self.controller.results
         values = results.activations.get(nid) if results else None
         shape = fmt_shape(values.shape if values is not None else self.controller.doc.report.nodes[nid].shape)
-        what = ("the image as the network receives it" if node.type == "Input" else
+        what = ("the image as the network receives it" if node.decl.is_input else
                 "one value per unit" if values is not None and is_flat(values) else
                 "one map per output channel")
         self.header.setText(f"<b>{nid}</b> · {node.type} · output {shape} — {what}")

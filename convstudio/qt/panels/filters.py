@@ -17,7 +17,7 @@ from .filter_render import filter_image, filter_title, filter_tooltip, group_inp
 from .lazy import DrawsWhenShown
 from .pager import Pager
 from .run_controller import RunController
-from .selection import shown_node
+from .selection import has_filters, pick_node
 from .tile_grid import GridScroll, Tile, TileGrid
 from .weight_book import fits
 from .weights_panel import WeightsBar
@@ -66,7 +66,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         self.show_selection([])
 
     def show_selection(self, ids: list[str]) -> None:
-        node = shown_node(list(ids), self.node_id, self.controller.doc.net)
+        node = pick_node(list(ids), self.node_id, self.controller.doc.net, prefer=has_filters)
         if node != self.node_id:
             self.node_id = node
             self.pager.set_count(0, 1)
@@ -92,7 +92,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         if node is None:
             return self._say("<b>Filters</b>", "Select a Conv2D layer on the canvas to see its filters.")
         rep = self.controller.doc.report.nodes[node.id]
-        if node.type != "Conv2D":
+        if not node.decl.has_filters:
             return self._say(f"<b>{node.id}</b> · {node.type}", self._not_conv(node, rep))
         if not rep.ok:
             return self._say(f"<b>{node.id}</b> · Conv2D", "Its input shape is unknown (see the problems in the "
@@ -143,7 +143,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         return text
 
     def _not_conv(self, node, rep) -> str:
-        if node.type == "Dense" and rep.ok:
+        if node.decl.fully_connected and rep.ok:
             units, inputs = rep.shape[0], rep.input_shapes[0]
             return (f"A Dense layer has no sliding filters: each of its {units} units weighs all "
                     f"{math.prod(inputs)} inputs ({fmt_shape(inputs)}) at once, like one filter as large as its "
@@ -153,7 +153,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
     def _rgb_patch(self, node) -> bool:
         net = self.controller.doc.net
         src = net.node(node.inputs[0]) if node.inputs and node.inputs[0] in net else None
-        return (src is not None and src.type == "Input" and src.params["channels"] == 3
+        return (src is not None and src.decl.is_input and src.params["channels"] == 3
                 and node.params["groups"] == 1)
 
     def _render_page(self) -> None:

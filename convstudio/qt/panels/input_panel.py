@@ -239,7 +239,7 @@ class InputPanel(QWidget):
             self.original.set_array(None)
             self.prepared.set_array(None)
             self.original_caption.setText("")
-            has_input = any(n.type == "Input" for n in self.controller.doc.net)
+            has_input = any(n.decl.is_input for n in self.controller.doc.net)
             self.prepared_caption.setText(self.controller.error or ("Preparing the image…" if has_input else
                                                                     "The network has no Input layer."))
             return

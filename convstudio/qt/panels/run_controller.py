@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, Signal
 
 from ...engine.infer import Report
+from ...engine.numbers import short
 from ...engine.weights import WeightSet, expected_shapes, save_weights
 from ...errors import ConvStudioError
 from ...graph import Change, Network
@@ -43,17 +44,13 @@ class RunResults:
     source: str
 
 
-def copy_network(net: Network) -> Network:
-    return Network(net.name, net.description, [n.copy() for n in net], net.weights, net.labels)
-
-
 def fmt_seconds(seconds: float) -> str:
     """0.004 → "4 ms", 6.2 → "6.2 s"."""
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
 def short_macs(macs: int) -> str:
-    return f"{macs / 1e9:.3g} G" if macs >= 1e9 else f"{macs / 1e6:.3g} M"
+    return short(macs, prefixes="GM", always=True)
 
 
 class RunController(QObject):
@@ -72,7 +69,7 @@ class RunController(QObject):
         super().__init__(parent)
         self.doc = doc
         self.settings = settings
-        self.book = WeightBook()
+        self.book: WeightBook = doc.weight_book  # the document's: its undo steps restore it
         self.init_cache = InitCache()
         self.source = self._default_source()
         self._good_source = self.source
@@ -88,7 +85,6 @@ class RunController(QObject):
         self._busy_since = 0.0
         self.auto_run = self._read_auto_run()
         self._big_noticed = False
-        self._pending_file: str | None = None
         self._original: tuple[tuple, np.ndarray] | None = None
         self._job: RunJob | None = None
         self._job_id = 0
@@ -101,6 +97,7 @@ class RunController(QObject):
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._start)
         doc.changed.connect(self._on_doc_changed)
+        doc.weights_replaced.connect(self._on_weights_replaced)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -113,6 +110,14 @@ class RunController(QObject):
     @property
     def seed(self) -> int:
         return self.book.seed
+
+    @property
+    def _pending_file(self) -> str | None:
+        return self.book.pending_file
+
+    @_pending_file.setter
+    def _pending_file(self, path: str | None) -> None:
+        self.book.pending_file = path
 
     @property
     def stale(self) -> bool:
@@ -190,12 +195,9 @@ class RunController(QObject):
     def set_seed(self, seed: int) -> None:
         """Draw every layer's weights from `seed` (drops presets and loaded weights)."""
         seed = int(seed)
-        if seed == self.book.seed and not self.book.presets and not self.book.loaded:
+        if seed == self.book.seed and not self.book.presets and not self.book.loaded and not self.book.labels:
             return
-        self.book.clear(seed)
-        self._pending_file = None
-        self.seed_changed.emit(seed)
-        self._weights_edited()
+        self.doc.edit_weights(f"Random weights, seed {seed}", lambda book: book.clear(seed))
 
     def randomize(self) -> int:
         seed = self.book.seed
@@ -207,23 +209,23 @@ class RunController(QObject):
     def apply_preset(self, node_id: str, name: str) -> None:
         """Give a Conv2D layer a hand-made filter (engine.presets); ConvStudioError if it cannot take it."""
         node = self.doc.net.node(node_id)
-        if node.type != "Conv2D":
+        if not node.decl.has_filters:
             raise ConvStudioError(f"filter presets apply to Conv2D layers; {node_id} is a {node.type}")
         shapes = expected_shapes(self.doc.net, self.doc.report).get(node_id)
         if shapes is None:
             raise ConvStudioError(f"{node_id}: its input shape is unknown, so its filters cannot be set")
-        self.book.set_preset(node_id, name, weight_book.preset_arrays(name, shapes))
-        self._weights_edited()
+        arrays = weight_book.preset_arrays(name, shapes)
+        self.doc.edit_weights(f"Filter preset {name} on {node_id}",
+                              lambda book: book.set_preset(node_id, name, arrays))
 
     def reset_node(self, node_id: str) -> None:
         """Back to random weights (from the seed) for one layer."""
-        self.book.forget(node_id)
-        self._weights_edited()
+        self.doc.edit_weights(f"Random weights for {node_id}", lambda book: book.forget(node_id))
 
     def load_weights_file(self, path: str | Path) -> None:
         """Read an .npz in the worker: layers that fit take its arrays, the others are drawn from the seed."""
-        self._pending_file = str(path)
-        self._weights_edited()
+        self.doc.edit_weights(f"Load weights from {Path(path).name}",
+                              lambda book: setattr(book, "pending_file", str(path)))
 
     def save_weights_file(self, path: str | Path) -> None:
         """Write the current weights (complete for the current network) to an .npz now."""
@@ -305,17 +307,13 @@ class RunController(QObject):
             self.source = self._default_source()
             self._good_source = self.source
             self.source_changed.emit(self.source)
-        self.book.clear(0)
-        self.seed_changed.emit(0)
-        path = self.doc.path
-        self._pending_file = str(Path(path).parent / self.doc.net.weights) if path and self.doc.net.weights else None
-        self._weights_rev += 1
+        self._weights_rev += 1  # the document has reset the weights (Document.replace)
         self.results_changed.emit()
         self.weights_changed.emit()
         self.images_changed.emit()
 
     def _default_source(self) -> str:
-        first = next((n for n in self.doc.net if n.type == "Input"), None)
+        first = next((n for n in self.doc.net if n.decl.is_input), None)
         return GRAY_SAMPLE if first is not None and first.params["channels"] == 1 else DEFAULT_SAMPLE
 
     def _check_auto_run_size(self) -> bool:
@@ -333,6 +331,10 @@ class RunController(QObject):
         self.revision += 1
         self.status_changed.emit()
         self._schedule(self.auto_run_effective())
+
+    def _on_weights_replaced(self) -> None:
+        self.seed_changed.emit(self.book.seed)
+        self._weights_edited()
 
     def _weights_edited(self) -> None:
         self.revision += 1
@@ -373,7 +375,7 @@ class RunController(QObject):
         self._set_busy(True)
 
     def _request(self, job: int, execute: bool, report: Report) -> RunRequest:
-        net = copy_network(self.doc.net)
+        net = self.doc.net.copy()
         key = (self.source, sample_size(net))
         original = self._original[1] if self._original and self._original[0] == key else None
         return RunRequest(

@@ -69,7 +69,7 @@ class RunOutcome:
 
 def sample_size(net: Network) -> tuple[int, int]:
     """Samples are rendered at the first Input layer's size: crisper than rendering and resizing."""
-    first = next((n for n in net if n.type == "Input"), None)
+    first = next((n for n in net if n.decl.is_input), None)
     return (first.params["height"], first.params["width"]) if first else images.DEFAULT_SAMPLE_SIZE
 
 
@@ -80,7 +80,7 @@ def prepare_inputs(net: Network, source: str, normalize: str | None,
         original = images.load_image_source(source, sample_size=sample_size(net))
     prepared = {}
     for node in net:
-        if node.type == "Input":
+        if node.decl.is_input:
             p = node.params
             prepared[node.id] = images.prepare_image(original, p["channels"], p["height"], p["width"],
                                                      normalize=normalize)
@@ -132,7 +132,7 @@ class RunJob(QRunnable):
 
     def _stages(self, outcome: RunOutcome) -> None:
         req = self.request
-        if any(n.type == "Input" for n in req.net):
+        if any(n.decl.is_input for n in req.net):
             outcome.stage = "image"
             outcome.images = prepare_inputs(req.net, req.source, req.normalize, req.original)
             self._emit(self.signals.image_ready, req.job, outcome.images)

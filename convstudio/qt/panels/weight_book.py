@@ -17,8 +17,9 @@ from ... import layers
 from ...engine import memory
 from ...engine import presets as preset_lib
 from ...engine.infer import Report
-from ...engine.weights import WeightSet, expected_shapes, load_weights, node_rng
-from ...errors import ConvStudioError, FormatError, RunCancelled
+from ...engine.weights import WeightSet, split_keys, expected_shapes, node_rng, read_entries
+from ...io.npz import NpzReader
+from ...errors import ConvStudioError, RunCancelled
 from ...graph import Network
 from ...layers import fmt_shape
 
@@ -124,19 +125,30 @@ def complete_weights(net: Network, report: Report, arrays: WeightSet, seed: int,
 
 
 def _read_file(file, shapes: dict[str, dict], done: Completed, current: WeightSet) -> WeightSet:
-    """The file's fitting arrays (the others are drawn afresh); on a bad file, `current` stays."""
+    """The file's fitting arrays (the others are drawn afresh); on a bad file, `current` stays.
+
+    Shapes are compared from the archive's headers: only arrays that fit are ever read."""
     try:
-        stored = load_weights(file)
-    except FormatError as exc:
+        with NpzReader(file) as npz:
+            keys = split_keys(file, npz.entries)
+            stored: dict[str, dict[str, tuple]] = {}
+            for key, (nid, name) in keys.items():
+                stored.setdefault(nid, {})[name] = npz.entries[key].shape
+            done.loaded = {nid for nid, ws in stored.items() if nid in shapes and _same_shapes(ws, shapes[nid])}
+            for nid, ws in stored.items():
+                if nid in shapes and nid not in done.loaded:
+                    got = ", ".join(f"{k} {fmt_shape(s)}" for k, s in ws.items())
+                    want = ", ".join(f"{k} {fmt_shape(s)}" for k, s in shapes[nid].items())
+                    done.mismatched.append(f"{nid} (file has {got}, the layer needs {want})")
+            return read_entries(npz, {k: v for k, v in keys.items() if v[0] in done.loaded})
+    except ConvStudioError as exc:
         done.file_error = str(exc)
+        done.loaded, done.mismatched = None, []
         return current
-    done.loaded = {nid for nid, ws in stored.items() if nid in shapes and fits(ws, shapes[nid])}
-    for nid, ws in stored.items():
-        if nid in shapes and nid not in done.loaded:
-            got = ", ".join(f"{k} {fmt_shape(a.shape)}" for k, a in ws.items())
-            want = ", ".join(f"{k} {fmt_shape(s)}" for k, s in shapes[nid].items())
-            done.mismatched.append(f"{nid} (file has {got}, the layer needs {want})")
-    return {nid: stored[nid] for nid in done.loaded}
+
+
+def _same_shapes(stored: dict[str, tuple], wanted: dict[str, tuple]) -> bool:
+    return set(stored) == set(wanted) and all(tuple(stored[k]) == tuple(s) for k, s in wanted.items())
 
 
 def _fresh(net: Network, report: Report, nid: str, shapes: dict, seed: int, presets: dict[str, str],
@@ -164,19 +176,71 @@ def cache_keys(net: Network, report: Report, seed: int) -> set[tuple]:
             for nid in expected_shapes(net, report)}
 
 
+@dataclass(frozen=True, eq=False)
+class WeightState:
+    """Everything a WeightBook holds, frozen: what an undo step puts back.
+
+    Arrays are never edited in place (every change makes new dicts), so a state shares them
+    instead of copying: keeping one per undo step costs references, not memory.
+    """
+
+    seed: int
+    arrays: WeightSet
+    presets: dict[str, str]
+    loaded: frozenset[str]
+    file_name: str | None
+    pending_file: str | None
+    labels: dict[str, str]
+
+    def same(self, other: "WeightState") -> bool:
+        """True when both states hold the very same arrays and provenance."""
+        if (self.seed, self.presets, self.loaded, self.file_name, self.pending_file, self.labels) != \
+                (other.seed, other.presets, other.loaded, other.file_name, other.pending_file, other.labels):
+            return False
+        if self.arrays.keys() != other.arrays.keys():
+            return False
+        return all(self.arrays[n].keys() == other.arrays[n].keys() and
+                   all(self.arrays[n][k] is other.arrays[n][k] for k in self.arrays[n]) for n in self.arrays)
+
+
 class WeightBook:
-    """Arrays per layer plus their provenance; the controller is its only writer."""
+    """Arrays per layer plus their provenance; the document's undo steps and the controller write it."""
 
     def __init__(self) -> None:
-        self.seed = 0
-        self.arrays: WeightSet = {}
-        self.presets: dict[str, str] = {}
-        self.loaded: set[str] = set()
-        self.file_name: str | None = None
+        self.clear(0)
 
     def clear(self, seed: int = 0) -> None:
         """Forget everything: the next completion draws every layer from `seed`."""
         self.seed, self.arrays, self.presets, self.loaded, self.file_name = int(seed), {}, {}, set(), None
+        self.pending_file: str | None = None   # an .npz to read at the next completion
+        self.labels: dict[str, str] = {}       # layer id -> where its arrays came from (Document.set_weights)
+
+    def state(self) -> WeightState:
+        return WeightState(self.seed, self.snapshot(), dict(self.presets), frozenset(self.loaded),
+                           self.file_name, self.pending_file, dict(self.labels))
+
+    def restore(self, state: WeightState) -> None:
+        self.seed, self.arrays, self.presets = state.seed, {n: dict(w) for n, w in state.arrays.items()}, \
+            dict(state.presets)
+        self.loaded, self.file_name, self.pending_file = set(state.loaded), state.file_name, state.pending_file
+        self.labels = dict(state.labels)
+
+    def replaced(self, arrays: WeightSet, label: str) -> WeightState:
+        """The current state with `arrays` (whole layers) put in, marked as coming from `label`."""
+        state = self.state()
+        ids = set(arrays)
+        return WeightState(state.seed, {**state.arrays, **{n: dict(w) for n, w in arrays.items()}},
+                           {n: p for n, p in state.presets.items() if n not in ids},
+                           frozenset(state.loaded - ids), state.file_name, state.pending_file,
+                           {**state.labels, **{n: label for n in ids}})
+
+    def rename(self, old: str, new: str) -> None:
+        """A layer changed its id: its arrays and provenance follow it."""
+        for table in (self.arrays, self.presets, self.labels):
+            if old in table:
+                table[new] = table.pop(old)
+        if old in self.loaded:
+            self.loaded = (self.loaded - {old}) | {new}
 
     def snapshot(self) -> WeightSet:
         """A copy the worker may read while the book changes (arrays are never edited in place)."""
@@ -186,39 +250,49 @@ class WeightBook:
         self.arrays = done.arrays
         if done.loaded is not None:
             self.loaded, self.presets, self.file_name = set(done.loaded), {}, file_name
+            self.labels = {}
         self.loaded -= done.reinitialised
         for nid in done.dropped_presets | (set(self.presets) - set(done.arrays)):
             self.presets.pop(nid, None)
+        self.labels = {n: t for n, t in self.labels.items() if n in done.arrays and n not in done.reinitialised}
         self.loaded &= set(done.arrays)
 
     def set_preset(self, nid: str, name: str, arrays: dict[str, np.ndarray]) -> None:
         self.arrays = {**self.arrays, nid: arrays}
         self.presets[nid] = name
         self.loaded.discard(nid)
+        self.labels.pop(nid, None)
 
     def forget(self, nid: str) -> None:
         """Back to random for one layer (drawn again from the seed at the next completion)."""
         self.arrays = {k: v for k, v in self.arrays.items() if k != nid}
         self.presets.pop(nid, None)
         self.loaded.discard(nid)
+        self.labels.pop(nid, None)
 
     @property
     def pristine(self) -> bool:
         """Exactly what opening the network without a weights file gives: seed 0, nothing chosen."""
-        return self.seed == 0 and not self.presets and not self.loaded
+        return self.seed == 0 and not self.presets and not self.loaded and not self.labels
 
     def origin(self, nid: str) -> str:
         if nid in self.presets:
             return f"preset “{self.presets[nid]}”"
+        if nid in self.labels:
+            return self.labels[nid]
         if nid in self.loaded:
             return f"loaded from {self.file_name or 'a file'}"
         return f"random (seed {self.seed})"
 
     def describe(self) -> str:
-        parts = [f"random, seed {self.seed}"] if len(self.loaded) < len(self.arrays) else []
+        own = len(self.loaded) + len(self.labels)
+        parts = [f"random, seed {self.seed}"] if own < len(self.arrays) else []
         if self.loaded:
             parts.insert(0, f"{len(self.loaded)} layer{'s' * (len(self.loaded) != 1)} from "
                             f"{self.file_name or 'a file'}")
+        for label in dict.fromkeys(self.labels.values()):
+            count = sum(1 for t in self.labels.values() if t == label)
+            parts.append(f"{count} layer{'s' * (count != 1)} {label}")
         if self.presets:
             parts.append("presets: " + ", ".join(f"{n} {p}" for n, p in self.presets.items()))
         return "; ".join(parts) or f"random, seed {self.seed}"

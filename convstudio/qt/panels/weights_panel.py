@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QSpinBox, QToolButton, QWidget
 
+from ... import layers
 from ...engine import presets
 from ...engine.weights import save_weights
 from ..messages import guarded, notify
@@ -68,7 +69,7 @@ class WeightsBar(QWidget):
 
     def set_node(self, node_id: str | None, node_type: str | None = None) -> None:
         """Presets apply to this layer (a Conv2D) only."""
-        self.node_id = node_id if node_type == "Conv2D" else None
+        self.node_id = node_id if node_type is not None and layers.get(node_type).has_filters else None
         self.preset.setEnabled(self.node_id is not None)
         self.preset.setToolTip(f"Give {self.node_id} hand-made filters (edges, blur, stripes…) instead of random ones"
                                if self.node_id else "Select a Conv2D layer to give it hand-made filters")

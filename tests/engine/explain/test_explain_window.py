@@ -124,3 +124,11 @@ def test_node_window_and_errors():
     assert w.output_shape == (5, 5) and w.channels == 3
     with pytest.raises(ConvStudioError, match="no sliding window"):
         node_window(net, "relu")
+
+
+def test_an_average_that_leaves_padding_out_says_so():
+    kept = describe_window("AvgPool2D", {"kernel_size": 3, "stride": 2, "padding": 1}, (1, 5, 5))
+    left_out = describe_window("AvgPool2D", {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+                               (1, 5, 5))
+    assert kept.counts_padding and not left_out.counts_padding
+    assert left_out.output_shape == kept.output_shape == (3, 3)
