@@ -83,6 +83,8 @@ class TrainPanel(QWidget):
         self.status = QLabel(objectName="train-status", wordWrap=True)
         self.refusal = QLabel(objectName="train-refusal", wordWrap=True, styleSheet=ERROR_STYLE)
         self.refusal.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.refusal.setVisible(bool(self.session.refusal))
+        self.refusal.setText(self.session.refusal)
         self.samples = SampleStrip()
         self.curves = CurvesChart()
         self.gradients = GradientChart()

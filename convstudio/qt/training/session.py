@@ -178,27 +178,25 @@ class TrainSession(QObject):
             self._set_refusal(str(exc))
             return False
         book = self.doc.weight_book
-        self.controls = Controls(config.lr)
+        self.controls = Controls(config.lr, paused)
         request = TrainRequest(self.doc.net.copy(), self.doc.report, book.snapshot(), book.seed, dict(book.presets),
                                book.pending_file, self.data, config, self.controls)
         self._stop_reason = None
         self._name = self.data.name
         self.job = start_job(train_work(request), on_finished=self._finished, on_failed=self._failed,
                              on_cancelled=self._cancelled, on_progress=self._on_progress)
-        if paused:
-            self.job.pause()
         self._set_state("paused" if paused else "training")
         self.started.emit(config)
         return True
 
     def pause(self) -> None:
         if self.state == "training":
-            self.job.pause()
+            self.controls.pause()
             self._set_state("paused")
 
     def resume(self) -> None:
         if self.state == "paused":
-            self.job.resume()
+            self.controls.resume()
             self._set_state("training")
 
     def step(self, config: TrainConfig | None = None) -> None:
@@ -271,10 +269,13 @@ class TrainSession(QObject):
         shapes = expected_shapes(self.doc.net, self.doc.report)
         arrays = {nid: ws for nid, ws in outcome.weights.items() if nid in shapes and fits(ws, shapes[nid])}
         labels = list(self.data.labels) if self.data is not None else []
+        new_labels = bool(labels) and list(self.doc.net.labels) != labels and not self._labels_refused(labels)
+        if not arrays and not new_labels:
+            return f"{text} kept nothing (no layer still fits)"
         stack = self.doc.stack
         stack.beginMacro(text)
         try:
-            if labels and list(self.doc.net.labels) != labels and not self._labels_refused(labels):
+            if new_labels:
                 self.doc.push(SetMeta(labels=labels))
             self.doc.set_weights(arrays, text)
         finally:

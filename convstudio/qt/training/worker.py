@@ -28,12 +28,31 @@ PAUSE_POLL = 0.05     # how often a paused loop looks for Step, Resume or Stop
 
 
 class Controls:
-    """What the window changes while the job runs: the learning rate and single steps (thread-safe)."""
+    """What the window changes while the job runs: pause, single steps and the learning rate (thread-safe).
 
-    def __init__(self, lr: float):
+    Made before the job starts, so training can begin paused without a race.
+    """
+
+    def __init__(self, lr: float, paused: bool = False):
         self._lock = threading.Lock()
         self._lr = float(lr)
         self._steps = 0
+        self._running = threading.Event()
+        if not paused:
+            self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def wait_while_paused(self, timeout: float) -> None:
+        self._running.wait(timeout)
 
     @property
     def lr(self) -> float:
@@ -109,8 +128,8 @@ def train_work(request: TrainRequest):
         trainer = Trainer(req.net, done.arrays, req.data, req.config)
         parcel, last_report, last_preview = Parcel(), time.monotonic(), time.monotonic()
         while not trainer.done and not job.is_cancelled:
-            if job.paused and not req.controls.take_step():
-                job.wait_while_paused(PAUSE_POLL)
+            if req.controls.paused and not req.controls.take_step():
+                req.controls.wait_while_paused(PAUSE_POLL)
                 continue
             if req.controls.lr != trainer.lr:
                 trainer.lr = req.controls.lr
@@ -118,9 +137,9 @@ def train_work(request: TrainRequest):
             if trainer.epoch_finished:
                 parcel.epochs.append(EpochEnd(*trainer.finish_epoch()))
             now = time.monotonic()
-            if now - last_preview >= req.preview_every or job.paused:
+            if now - last_preview >= req.preview_every or req.controls.paused:
                 parcel.weights, last_preview = copy_weights(trainer.weights), now
-            if now - last_report >= req.report_every or parcel.epochs or job.paused or trainer.done:
+            if now - last_report >= req.report_every or parcel.epochs or req.controls.paused or trainer.done:
                 job.report(parcel)
                 parcel, last_report = Parcel(), now
         if parcel.events:
