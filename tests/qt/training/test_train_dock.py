@@ -238,3 +238,29 @@ def test_undo_text_names_epochs_and_batches():
     assert undo_text(7, 3, "shapes") == "Train 2 epochs and 1 batch on shapes"
     assert undo_text(2, 3, "digits") == "Train 2 batches on digits"
     assert undo_text(3, 3, "shapes") == "Train 1 epoch on shapes"
+
+
+def test_after_training_the_class_names_label_the_scores_view_and_the_output_bars(qtbot, win, panel):
+    panel.start.click()
+    wait_until_idle(qtbot, win.training.session)
+    controller = win.inspection.controller
+    wait_idle(qtbot, controller)
+    names = ["circle", "square", "triangle"]
+    assert controller.results.report is not None and win.doc.net.labels == names
+    win.explain.reveal("fcn")
+    scores = win.explain.views["fcn"]
+    scores.refresh()
+    assert scores.labels == names
+    assert sorted(r.label for r in scores.bars.ranking) == names
+    ticks = scores.bars.plot.getAxis("bottom")._tickLevels[0]
+    assert sorted(text for _, text in ticks) == names
+    maps = win.inspection.feature_maps
+    win.inspection.docks["feature_maps"].raise_()
+    maps.show_node("fc")
+    maps.refresh(force=True)
+    assert maps.bars.names == names
+    assert any(n in maps.bars.ranking.text() for n in names) and "#0" not in maps.bars.ranking.text()
+    maps.show_node("conv1")  # not the output: no class names
+    maps.show_node("flat")
+    maps.refresh(force=True)
+    assert maps.bars.names is None
