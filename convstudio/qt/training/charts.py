@@ -82,9 +82,9 @@ class CurvesChart(QWidget):
         self.val_steps: list[int] = []
         self.val_losses: list[float] = []
         self.val_accuracies: list[float] = []
-        self._redraw()
+        self.draw()
 
-    def add_events(self, events: list[BatchEvent]) -> None:
+    def add_events(self, events: list[BatchEvent], draw: bool = True) -> None:
         for e in events:
             self.steps.append(e.step)
             self.losses.append(e.loss)
@@ -92,16 +92,17 @@ class CurvesChart(QWidget):
             self.accuracies.append(e.accuracy)
             last = self.smoothed_acc[-1] if self.smoothed_acc else e.accuracy
             self.smoothed_acc.append(0.9 * last + 0.1 * e.accuracy)
-        if events:
-            self._redraw()
+        if events and draw:
+            self.draw()
 
-    def add_epoch(self, record: EpochRecord, step: int) -> None:
+    def add_epoch(self, record: EpochRecord, step: int, draw: bool = True) -> None:
         self.val_steps.append(step)
         self.val_losses.append(record.val_loss)
         self.val_accuracies.append(record.val_accuracy)
-        self._redraw()
+        if draw:
+            self.draw()
 
-    def _redraw(self) -> None:
+    def draw(self) -> None:
         x = np.asarray(self.steps, float)
         self.loss_raw.setData(x, np.asarray(self.losses, float))
         self.loss_line.setData(x, np.asarray(self.smoothed, float))
@@ -142,7 +143,7 @@ class GradientChart(QWidget):
         self.ratios: dict[str, list[float]] = {}
         self.lines: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
 
-    def add_events(self, events: list[BatchEvent]) -> None:
+    def add_events(self, events: list[BatchEvent], draw: bool = True) -> None:
         for e in events:
             self.steps.append(e.step)
             for nid in e.grad_norms:
@@ -151,11 +152,14 @@ class GradientChart(QWidget):
             for nid in self.lines:
                 self.grads[nid].append(_positive(e.grad_norms.get(nid)))
                 self.ratios[nid].append(_positive(e.update_ratios.get(nid)))
-        if events:
-            x = np.asarray(self.steps, float)
-            for nid, (g, r) in self.lines.items():
-                g.setData(x, np.asarray(self.grads[nid], float))
-                r.setData(x, np.asarray(self.ratios[nid], float))
+        if events and draw:
+            self.draw()
+
+    def draw(self) -> None:
+        x = np.asarray(self.steps, float)
+        for nid, (g, r) in self.lines.items():
+            g.setData(x, np.asarray(self.grads[nid], float))
+            r.setData(x, np.asarray(self.ratios[nid], float))
 
     def _add_layer(self, nid: str, missing: int) -> None:
         pen = pg.mkPen(LAYER_COLOURS[len(self.lines) % len(LAYER_COLOURS)], width=1.5)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -19,6 +19,7 @@ from .worker import Parcel
 FOLDER = "Folder…"
 OPTIMIZERS = {"Adam": "adam", "AdamW": "adamw", "SGD (momentum 0.9)": "sgd"}
 ERROR_STYLE = "color:#b00020"
+REDRAW_MS = 250  # charts are redrawn at most four times a second
 
 
 def _spin(name: str, tip: str, low: int, high: int, value: int) -> QSpinBox:
@@ -44,6 +45,11 @@ class TrainPanel(QWidget):
         self.setObjectName("train-panel")
         self.session = session
         self.folder: str | None = None
+        self.latest_epoch = None      # the last EpochEnd: confusion matrix and mistakes
+        self.last_event = None        # the last BatchEvent
+        self._dirty: set[str] = set()  # tabs whose pictures are behind the figures
+        self._redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._redraw_timer.timeout.connect(self.redraw)
         self._build()
         self._connect()
         self._show_state("idle")
@@ -125,7 +131,7 @@ class TrainPanel(QWidget):
         data_scroll = QScrollArea(objectName="train-data-scroll", widgetResizable=True)
         data_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         data_scroll.setWidget(data_page)
-        mistakes_page = QWidget()
+        self.mistakes_page = mistakes_page = QWidget()
         mistakes_col = QVBoxLayout(mistakes_page)
         mistakes_col.setContentsMargins(0, 0, 0, 0)
         mistakes_col.addWidget(self.mistakes_note)
@@ -166,6 +172,7 @@ class TrainPanel(QWidget):
         s.started.connect(self._started)
         s.progress.connect(self._on_progress)
         s.ended.connect(self._ended)
+        self.tabs.currentChanged.connect(lambda _i: self.redraw())
 
     # -- settings -----------------------------------------------------------------------------------
     def config(self) -> TrainConfig:
@@ -242,6 +249,8 @@ class TrainPanel(QWidget):
 
     # -- training ------------------------------------------------------------------------------------
     def _started(self, config: TrainConfig) -> None:
+        self.latest_epoch = None
+        self._dirty.clear()
         self.curves.clear()
         self.gradients.clear()
         self.confusion.setRowCount(0)
@@ -254,17 +263,17 @@ class TrainPanel(QWidget):
             self.tabs.setCurrentWidget(self.curves)
 
     def _on_progress(self, parcel: Parcel) -> None:
-        self.curves.add_events(parcel.events)
-        self.gradients.add_events(parcel.events)
-        data = self.session.data
+        """Take the figures in; only the tab on screen is drawn, at most every REDRAW_MS."""
+        self.curves.add_events(parcel.events, draw=False)
+        self.gradients.add_events(parcel.events, draw=False)
         for end in parcel.epochs:
             step = end.record.epoch * (parcel.events[-1].steps_per_epoch if parcel.events else 1)
-            self.curves.add_epoch(end.record, step)
-            self.confusion.show_confusion(end.evaluation.confusion, data.labels)
-            wrong = self.mistakes.show_mistakes(data, end.evaluation.predictions)
-            self.mistakes_note.setText(f"After epoch {end.record.epoch}: {wrong} of {len(data.y_val)} validation "
-                                       f"images misclassified (validation accuracy "
-                                       f"{100 * end.record.val_accuracy:.1f} %).")
+            self.curves.add_epoch(end.record, step, draw=False)
+            self.latest_epoch = end
+        self._dirty.update(("curves", "gradients", "confusion", "mistakes") if parcel.epochs else
+                           ("curves", "gradients"))
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
         if parcel.events:
             e = parcel.events[-1]
             self.progress_bar.setMaximum(e.total_steps)
@@ -278,3 +287,28 @@ class TrainPanel(QWidget):
 
     def _ended(self, text: str) -> None:
         self.status.setText(text)
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the tab on screen if what it shows has changed (the others wait until they are chosen)."""
+        page = {self.curves: "curves", self.gradients: "gradients", self.confusion: "confusion"}.get(
+            self.tabs.currentWidget(), "mistakes" if self.tabs.currentWidget() is self.mistakes_page else None)
+        if page not in self._dirty or not self.isVisible():
+            return
+        self._dirty.discard(page)
+        end, data = self.latest_epoch, self.session.data
+        if page == "curves":
+            self.curves.draw()
+        elif page == "gradients":
+            self.gradients.draw()
+        elif page == "confusion" and end is not None:
+            self.confusion.show_confusion(end.evaluation.confusion, data.labels)
+        elif page == "mistakes" and end is not None:
+            wrong = self.mistakes.show_mistakes(data, end.evaluation.predictions)
+            self.mistakes_note.setText(f"After epoch {end.record.epoch}: {wrong} of {len(data.y_val)} validation "
+                                       f"images misclassified (validation accuracy "
+                                       f"{100 * end.record.val_accuracy:.1f} %).")
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self.redraw)

@@ -88,13 +88,16 @@ def test_start_trains_to_the_end_and_keeps_the_weights_and_class_names_in_one_un
 def test_after_an_epoch_the_confusion_matrix_and_mistakes_name_the_classes(qtbot, win, panel):
     panel.start.click()
     wait_until_idle(qtbot, win.training.session)
+    assert panel.confusion.rowCount() == 0  # drawn when its tab is chosen
+    panel.tabs.setCurrentWidget(panel.confusion)
     table = panel.confusion
     labels = ["circle", "square", "triangle"]
     assert [table.verticalHeaderItem(i).text() for i in range(3)] == labels
     assert [table.horizontalHeaderItem(i).text() for i in range(3)] == [f"→ {n}" for n in labels]
     assert table.counts().sum() == len(win.training.session.data.y_val)
     wrong = table.counts().sum() - np.trace(table.counts())
-    assert panel.mistakes.count() == wrong
+    panel.tabs.setCurrentWidget(panel.mistakes_page)
+    assert panel.mistakes.count() == wrong and f"{wrong} of 6 validation images" in panel.mistakes_note.text()
     for i in range(panel.mistakes.count()):
         true, said = panel.mistakes.item(i).text().split(" → ")
         assert true in labels and said in labels and true != said
@@ -108,6 +111,8 @@ def test_gradient_chart_has_one_line_per_layer_with_weights(qtbot, win, panel):
     assert all(len(chart.grads[n]) == 6 and all(g > 0 for g in chart.grads[n]) for n in TRAINED)
     assert all(0 < r < 1 for n in TRAINED for r in chart.ratios[n])
     grad_line, _ = chart.lines["fc"]
+    assert grad_line.getData()[1] is None  # drawn when its tab is chosen
+    panel.tabs.setCurrentWidget(chart)
     assert grad_line.getData()[1].size == 6
 
 
