@@ -46,7 +46,9 @@ def install_training(window) -> TrainTools:
     existing = getattr(window, INSTALLED, None)
     if existing is not None:
         return existing
-    session = TrainSession(window.doc, window)
+    panels = getattr(window, "inspection", None)
+    busy = (lambda: panels.controller.working) if panels is not None else (lambda: False)
+    session = TrainSession(window.doc, window, busy)
     action = QAction("&Train…", window, objectName="action-train", shortcut=QKeySequence("Ctrl+T"),
                      toolTip="Train the network on a dataset and watch it learn (Ctrl+T)",
                      statusTip="Open the Train dock: choose a dataset, start training, watch loss, accuracy, "

@@ -147,26 +147,28 @@ class GradientChart(QWidget):
         for e in events:
             self.steps.append(e.step)
             for nid in e.grad_norms:
-                if nid not in self.lines:
-                    self._add_layer(nid, len(self.steps) - 1)
-            for nid in self.lines:
+                if nid not in self.grads:
+                    self.grads[nid] = [math.nan] * (len(self.steps) - 1)
+                    self.ratios[nid] = [math.nan] * (len(self.steps) - 1)
+            for nid in self.grads:
                 self.grads[nid].append(_positive(e.grad_norms.get(nid)))
                 self.ratios[nid].append(_positive(e.update_ratios.get(nid)))
         if events and draw:
             self.draw()
 
     def draw(self) -> None:
+        for nid in self.grads:
+            if nid not in self.lines:
+                self._add_layer(nid)
         x = np.asarray(self.steps, float)
         for nid, (g, r) in self.lines.items():
             g.setData(x, np.asarray(self.grads[nid], float))
             r.setData(x, np.asarray(self.ratios[nid], float))
 
-    def _add_layer(self, nid: str, missing: int) -> None:
+    def _add_layer(self, nid: str) -> None:
         pen = pg.mkPen(LAYER_COLOURS[len(self.lines) % len(LAYER_COLOURS)], width=1.5)
         self.lines[nid] = (self.grad_plot.plot(pen=pen, name=nid, connect="finite"),
                            self.ratio_plot.plot(pen=pen, connect="finite"))
-        self.grads[nid] = [math.nan] * missing
-        self.ratios[nid] = [math.nan] * missing
 
 
 def _positive(value: float | None) -> float:

@@ -87,6 +87,7 @@ class TrainPanel(QWidget):
                                                   "(one Undo brings back the ones from before)")
         self.progress_bar = QProgressBar(objectName="train-progress", textVisible=True)
         self.status = QLabel(objectName="train-status", wordWrap=True)
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())  # new text, same layout
         self.refusal = QLabel(objectName="train-refusal", wordWrap=True, styleSheet=ERROR_STYLE)
         self.refusal.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.refusal.setVisible(bool(self.session.refusal))
@@ -160,6 +161,7 @@ class TrainPanel(QWidget):
         self.dataset.activated.connect(lambda _i: self._dataset_chosen())
         self.count.valueChanged.connect(lambda _v: self._dataset_chosen())
         self.batch.valueChanged.connect(lambda v: None if s.busy else s.check(v))
+        s.batch_size = self.batch.value()
         self.lr.valueChanged.connect(s.set_lr)
         self.start.clicked.connect(self._start_or_resume)
         self.pause.clicked.connect(s.pause)
@@ -275,22 +277,28 @@ class TrainPanel(QWidget):
         if not self._redraw_timer.isActive():
             self._redraw_timer.start()
         if parcel.events:
-            e = parcel.events[-1]
-            self.progress_bar.setMaximum(e.total_steps)
-            self.progress_bar.setValue(e.step)
-            self.progress_bar.setFormat(f"epoch {e.epoch}/{e.total_steps // e.steps_per_epoch} · "
-                                        f"batch {e.step}/{e.total_steps}")
-            self.status.setText(f"loss {e.smoothed_loss:.3f} · accuracy {100 * e.accuracy:.0f} % · "
-                                f"{e.images_per_second:,.0f} images/s · {fmt_time(e.seconds_left)} left · "
-                                f"learning rate {e.lr:g}")
-            self.last_event = e
+            self.last_event = parcel.events[-1]
+            self._dirty.add("status")
 
     def _ended(self, text: str) -> None:
-        self.status.setText(text)
         self.redraw()
+        self.status.setText(text)
+
+    def _show_status(self) -> None:
+        e = self.last_event
+        self.progress_bar.setMaximum(e.total_steps)
+        self.progress_bar.setValue(e.step)
+        self.progress_bar.setFormat(f"epoch {e.epoch}/{e.total_steps // e.steps_per_epoch} · "
+                                    f"batch {e.step}/{e.total_steps}")
+        self.status.setText(f"loss {e.smoothed_loss:.3f} · accuracy {100 * e.accuracy:.0f} % · "
+                            f"{e.images_per_second:,.0f} images/s · {fmt_time(e.seconds_left)} left · "
+                            f"learning rate {e.lr:g}")
 
     def redraw(self) -> None:
         """Draw the tab on screen if what it shows has changed (the others wait until they are chosen)."""
+        if "status" in self._dirty and self.last_event is not None:
+            self._dirty.discard("status")
+            self._show_status()
         page = {self.curves: "curves", self.gradients: "gradients", self.confusion: "confusion"}.get(
             self.tabs.currentWidget(), "mistakes" if self.tabs.currentWidget() is self.mistakes_page else None)
         if page not in self._dirty or not self.isVisible():

@@ -65,14 +65,17 @@ class TrainSession(QObject):
     ended = Signal(str)                # one line: what happened to the weights
     message = Signal(str)              # a line for the dock (loading, errors)
 
-    def __init__(self, doc, parent=None):
+    def __init__(self, doc, parent=None, panels_busy=lambda: False):
+        """`panels_busy()` says the panels are still busy with the last weights shown (skip a refresh)."""
         super().__init__(parent)
         self.doc = doc
+        self.panels_busy = panels_busy
         self.data: Dataset | None = None
         self.data_key: DataKey | None = None
         self.state = "idle"
         self.refusal = ""
         self.source, self.count = "shapes", None
+        self.batch_size = 32
         self.controls: Controls | None = None
         self.job: Job | None = None
         self._load_job: Job | None = None
@@ -136,8 +139,14 @@ class TrainSession(QObject):
         self._set_refusal(f"Cannot load {key.source}: {text}")
 
     # -- can it train? -----------------------------------------------------------------------------
-    def check(self, batch_size: int = 1) -> str:
-        """Why the network cannot be trained on the loaded dataset ("" when it can); also emitted."""
+    def check(self, batch_size: int | None = None) -> str:
+        """Why the network cannot be trained on the loaded dataset ("" when it can); also emitted.
+
+        `batch_size` (remembered for later checks) matters for the memory a step needs.
+        """
+        if batch_size is not None:
+            self.batch_size = batch_size
+        batch_size = self.batch_size
         try:
             input_shape(self.doc.net)
             if self.data is not None:
@@ -170,7 +179,9 @@ class TrainSession(QObject):
             self._start_after_load = config
             self.load_data()
             return True
-        if self.check(config.batch_size):
+        if config.batch_size != self.batch_size:
+            self.check(config.batch_size)
+        if self.refusal:  # kept up to date by edits, loads and the batch size; the job checks again
             return False
         try:
             config.check()
@@ -247,7 +258,7 @@ class TrainSession(QObject):
     def _on_progress(self, parcel: Parcel) -> None:
         if not self.busy:
             return
-        if parcel.weights is not None and self._stop_reason is None:
+        if parcel.weights is not None and self._stop_reason is None and not self.panels_busy():
             self.doc.show_provisional_weights(parcel.weights, PROVISIONAL)
         self.progress.emit(parcel)
 

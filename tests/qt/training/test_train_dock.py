@@ -107,13 +107,13 @@ def test_gradient_chart_has_one_line_per_layer_with_weights(qtbot, win, panel):
     panel.start.click()
     wait_until_idle(qtbot, win.training.session)
     chart = panel.gradients
-    assert set(chart.lines) == set(TRAINED)
+    assert set(chart.grads) == set(TRAINED) and chart.lines == {}  # drawn when its tab is chosen
     assert all(len(chart.grads[n]) == 6 and all(g > 0 for g in chart.grads[n]) for n in TRAINED)
     assert all(0 < r < 1 for n in TRAINED for r in chart.ratios[n])
-    grad_line, _ = chart.lines["fc"]
-    assert grad_line.getData()[1] is None  # drawn when its tab is chosen
     panel.tabs.setCurrentWidget(chart)
-    assert grad_line.getData()[1].size == 6
+    assert set(chart.lines) == set(TRAINED)
+    grad_line, ratio_line = chart.lines["fc"]
+    assert grad_line.getData()[1].size == 6 and np.allclose(10 ** grad_line.getData()[1], chart.grads["fc"])  # drawn on a log scale
 
 
 def test_pause_step_and_a_learning_rate_changed_while_training(qtbot, win, panel, slow_steps):
