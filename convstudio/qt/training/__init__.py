@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
+from shiboken6 import isValid
 
 from ..panels.run_menu import run_menu
 from .dock import TrainPanel
@@ -28,6 +29,7 @@ class TrainTools:
     session: TrainSession
     panel: TrainPanel | None = None
     dock: QDockWidget | None = None
+    revert: QAction | None = None
 
     def open(self) -> TrainPanel:
         """Show the Train dock (made on first use) in front, and load the chosen dataset."""
@@ -39,6 +41,27 @@ class TrainTools:
         self.dock.raise_()
         self.session.load_data()
         return self.panel
+
+
+def _revert_action(window, session: TrainSession) -> QAction:
+    """Edit ▸ Revert Weights: the weights from before the last training (that training's undo step)."""
+    act = QAction("Re&vert Weights", window, objectName="action-revert-weights", enabled=False,
+                  toolTip="Bring back the weights and class names from before the last training",
+                  statusTip="Undo the last training: the network gets back the weights it had before")
+    act.triggered.connect(lambda _checked=False: session.revert())
+    stack = window.doc.stack
+
+    def update(*_args) -> None:
+        if isValid(stack) and isValid(act):  # not while the window is being torn down
+            act.setEnabled(session.can_revert())
+    stack.indexChanged.connect(update)
+    session.ended.connect(update)
+    menus = getattr(window, "menus", {})
+    edit = menus.get("edit")
+    if edit is not None:
+        after_redo = edit.actions()[2] if len(edit.actions()) > 2 else None
+        edit.insertAction(after_redo, act)
+    return act
 
 
 def install_training(window) -> TrainTools:
@@ -59,6 +82,7 @@ def install_training(window) -> TrainTools:
     menu.addSeparator()
     menu.addAction(action)
     window.addAction(action)
+    tools.revert = _revert_action(window, session)
     app = QCoreApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(session.shutdown)

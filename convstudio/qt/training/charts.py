@@ -58,15 +58,15 @@ class CurvesChart(QWidget):
                               "set after each epoch (orange dots)")
         self.acc_plot.setYRange(0, 1.02, padding=0)
         self.acc_plot.setXLink(self.loss_plot)
-        _legend(self.loss_plot)
-        _legend(self.acc_plot)
+        key = (f" — <span style='color:{TRAIN}'>training (smoothed)</span> · "
+               f"<span style='color:{VAL}'>● validation</span>")
+        self.loss_plot.setTitle("Loss" + key, color="#333", size="9pt")
+        self.acc_plot.setTitle("Accuracy" + key, color="#333", size="9pt")
         self.loss_raw = self.loss_plot.plot(pen=pg.mkPen(RAW, width=1))
-        self.loss_line = self.loss_plot.plot(pen=pg.mkPen(TRAIN, width=2), name="training (smoothed)")
-        self.loss_val = self.loss_plot.plot(pen=pg.mkPen(VAL, width=1.5), symbol="o", symbolSize=7,
-                                            symbolBrush=VAL, name="validation")
-        self.acc_line = self.acc_plot.plot(pen=pg.mkPen(TRAIN, width=2), name="training (smoothed)")
-        self.acc_val = self.acc_plot.plot(pen=pg.mkPen(VAL, width=1.5), symbol="o", symbolSize=7,
-                                          symbolBrush=VAL, name="validation")
+        self.loss_line = self.loss_plot.plot(pen=pg.mkPen(TRAIN, width=2))
+        self.loss_val = self.loss_plot.plot(pen=pg.mkPen(VAL, width=1.5), symbol="o", symbolSize=6, symbolBrush=VAL)
+        self.acc_line = self.acc_plot.plot(pen=pg.mkPen(TRAIN, width=2))
+        self.acc_val = self.acc_plot.plot(pen=pg.mkPen(VAL, width=1.5), symbol="o", symbolSize=6, symbolBrush=VAL)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.loss_plot)

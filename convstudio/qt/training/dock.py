@@ -86,6 +86,8 @@ class TrainPanel(QWidget):
         self.stop = _button("Stop", "train-stop", "Stop now: the network keeps the weights learned so far "
                                                   "(one Undo brings back the ones from before)")
         self.progress_bar = QProgressBar(objectName="train-progress", textVisible=True)
+        self.progress_bar.setFormat("not started")
+        self.progress_bar.setValue(0)
         self.status = QLabel(objectName="train-status", wordWrap=True)
         self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())  # new text, same layout
         self.refusal = QLabel(objectName="train-refusal", wordWrap=True, styleSheet=ERROR_STYLE)
@@ -98,6 +100,9 @@ class TrainPanel(QWidget):
         self.confusion = ConfusionTable()
         self.mistakes = MistakesGrid()
         self.mistakes_note = QLabel(objectName="train-mistakes-note", wordWrap=True)
+        self.confusion_note = QLabel("Validation images after the latest epoch: each row a true class, each "
+                                     "column the class the network chose; the diagonal is what it got right.",
+                                     objectName="train-confusion-note", wordWrap=True)
 
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
@@ -137,12 +142,17 @@ class TrainPanel(QWidget):
         mistakes_col.setContentsMargins(0, 0, 0, 0)
         mistakes_col.addWidget(self.mistakes_note)
         mistakes_col.addWidget(self.mistakes, 1)
+        self.confusion_page = confusion_page = QWidget()
+        confusion_col = QVBoxLayout(confusion_page)
+        confusion_col.setContentsMargins(0, 0, 0, 0)
+        confusion_col.addWidget(self.confusion_note)
+        confusion_col.addWidget(self.confusion, 1)
         self.tabs = QTabWidget(objectName="train-tabs")
         self.tabs.setDocumentMode(True)
         for page, title, tip in ((data_scroll, "Data", "Sample images per class and how they are prepared"),
                                  (self.curves, "Curves", "Loss and accuracy while training"),
                                  (self.gradients, "Gradients", "Each layer's gradient and update size"),
-                                 (self.confusion, "Confusion", "Which classes are mistaken for which"),
+                                 (confusion_page, "Confusion", "Which classes are mistaken for which"),
                                  (mistakes_page, "Mistakes", "Misclassified validation images")):
             self.tabs.setTabToolTip(self.tabs.addTab(page, title), tip)
 
@@ -299,8 +309,8 @@ class TrainPanel(QWidget):
         if "status" in self._dirty and self.last_event is not None:
             self._dirty.discard("status")
             self._show_status()
-        page = {self.curves: "curves", self.gradients: "gradients", self.confusion: "confusion"}.get(
-            self.tabs.currentWidget(), "mistakes" if self.tabs.currentWidget() is self.mistakes_page else None)
+        page = {self.curves: "curves", self.gradients: "gradients", self.confusion_page: "confusion",
+                self.mistakes_page: "mistakes"}.get(self.tabs.currentWidget())
         if page not in self._dirty or not self.isVisible():
             return
         self._dirty.discard(page)

@@ -83,6 +83,7 @@ class TrainSession(QObject):
         self._start_after_load: TrainConfig | None = None
         self._stop_reason: str | None = None
         self._name = ""
+        self._kept: tuple[int, str] | None = None  # (undo index after, text) of the last training kept
         doc.changed.connect(self._on_doc_changed)
 
     # -- the dataset -----------------------------------------------------------------------------
@@ -291,7 +292,18 @@ class TrainSession(QObject):
             self.doc.set_weights(arrays, text)
         finally:
             stack.endMacro()
+        self._kept = (stack.index(), text)
         return text
+
+    def can_revert(self) -> bool:
+        """The latest undo step is the one that kept trained weights."""
+        stack = self.doc.stack
+        return self._kept is not None and stack.index() == self._kept[0] and stack.undoText() == self._kept[1]
+
+    def revert(self) -> None:
+        """Back to the weights (and class names) from before the last training: its undo step."""
+        if self.can_revert():
+            self.doc.stack.undo()
 
     def _labels_refused(self, labels: list[str]) -> bool:
         try:

@@ -75,8 +75,10 @@ def test_start_trains_to_the_end_and_keeps_the_weights_and_class_names_in_one_un
     after = weights_of(win)
     assert all(not np.array_equal(after[n]["weight"], before[n]["weight"]) for n in TRAINED)
     assert "Train 2 epochs on shapes" in doc.weight_book.origin("conv1")
-    doc.stack.undo()
-    assert doc.net.labels == []
+    revert = win.training.revert
+    assert revert.isEnabled() and revert in win.menus["edit"].actions()
+    revert.trigger()  # Edit ▸ Revert Weights: the training's undo step
+    assert doc.net.labels == [] and not revert.isEnabled()
     for nid in TRAINED:
         for k, v in before[nid].items():
             assert np.array_equal(doc.weight_book.arrays[nid][k], v)
@@ -89,7 +91,7 @@ def test_after_an_epoch_the_confusion_matrix_and_mistakes_name_the_classes(qtbot
     panel.start.click()
     wait_until_idle(qtbot, win.training.session)
     assert panel.confusion.rowCount() == 0  # drawn when its tab is chosen
-    panel.tabs.setCurrentWidget(panel.confusion)
+    panel.tabs.setCurrentWidget(panel.confusion_page)
     table = panel.confusion
     labels = ["circle", "square", "triangle"]
     assert [table.verticalHeaderItem(i).text() for i in range(3)] == labels
