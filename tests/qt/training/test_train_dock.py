@@ -271,3 +271,38 @@ def test_after_training_the_class_names_label_the_scores_view_and_the_output_bar
     maps.show_node("flat")
     maps.refresh(force=True)
     assert maps.bars.names is None
+
+
+def test_save_writes_the_trained_weights_and_class_names(qtbot, win, panel, tmp_path):
+    from convstudio.engine.weights import load_weights
+    from convstudio.io import load_network
+
+    panel.start.click()
+    wait_until_idle(qtbot, win.training.session)
+    trained = weights_of(win)
+    win.doc.save(tmp_path / "tiny.json")
+    assert not win.doc.modified and not win.isWindowModified()
+    saved = load_network(tmp_path / "tiny.json")
+    assert saved.labels == ["circle", "square", "triangle"] and saved.weights
+    arrays = load_weights(tmp_path / saved.weights)
+    for nid in TRAINED:
+        assert np.array_equal(arrays[nid]["weight"], trained[nid]["weight"])
+
+
+def test_a_folder_of_class_subfolders_is_a_dataset(qtbot, win, panel, tmp_path):
+    from PIL import Image
+
+    for name, colour in (("red", (220, 30, 30)), ("blue", (30, 30, 220)), ("green", (30, 200, 30))):
+        (tmp_path / name).mkdir()
+        for i in range(4):
+            Image.new("RGB", (20 + i, 20), colour).save(tmp_path / name / f"{i}.png")
+    panel.count.setValue(0)
+    panel.choose_folder(str(tmp_path))
+    session = win.training.session
+    qtbot.waitUntil(lambda: session.data is not None and session.data.name == tmp_path.name, timeout=20000)
+    assert panel.samples.rows == ["blue", "green", "red"]
+    assert "stretched to 16×16" in panel.pipeline.text() and panel.dataset.currentText() == "Folder…"
+    panel.start.click()
+    wait_until_idle(qtbot, session)
+    assert win.doc.net.labels == ["blue", "green", "red"]
+    assert win.doc.stack.undoText() == f"Train 2 epochs on {tmp_path.name}"
