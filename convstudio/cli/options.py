@@ -8,6 +8,7 @@ from ..engine.infer import Report
 from ..engine.weights import WeightSet, init_weights, load_weights
 from ..graph import Network
 from ..io.paths import weights_beside
+from ..io.templates import source_path
 
 
 def input_shape(text: str) -> tuple[int, int, int]:
@@ -21,12 +22,12 @@ def input_shape(text: str) -> tuple[int, int, int]:
     return c, h, w
 
 
-def weights_file(args, net: Network) -> Path | None:
-    """--weights, else the network's own weights file (templates have none), else None."""
+def weights_file(args, net: Network, fresh: bool = False) -> Path | None:
+    """--weights, else the network's own weights file (a template's bundled one too), else None."""
     if args.weights:
         return Path(args.weights)
-    if net.weights and not args.network.startswith("template:"):
-        return weights_beside(args.network, net.weights)
+    if net.weights and not fresh:
+        return weights_beside(source_path(args.network), net.weights)
     return None
 
 

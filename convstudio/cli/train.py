@@ -49,8 +49,10 @@ def add_parser(sub) -> None:
                    help="learning-rate schedule over the run (default constant)")
     p.add_argument("--seed", type=int, default=0, help="seed of the data, the initial weights and the batches")
     p.add_argument("--count", type=int, default=None, help="images to generate for a built-in dataset")
-    p.add_argument("--weights", metavar="W.npz", help="start from these weights (default: the network's own, "
-                   "else random from --seed)")
+    p.add_argument("--weights", metavar="W.npz", help="start from these weights (default: the network's own "
+                   "weights file, a template's bundled one too, else random from --seed)")
+    p.add_argument("--fresh", action="store_true",
+                   help="start from random weights drawn from --seed, not from the network's own weights file")
     p.add_argument("--resume", action="store_true",
                    help="continue from OUT.json's weights and optimizer state written by an earlier run")
     p.add_argument("--history", metavar="FILE.json", help="write the per-epoch figures as JSON")
@@ -116,7 +118,7 @@ def _start(args, net, out: Path, report):
         if state is not None:
             state.pop("epoch", None)
         return weights, state
-    path = weights_file(args, net)
+    path = weights_file(args, net, fresh=args.fresh)
     return (load_weights(path, net, report) if path else None), None
 
 

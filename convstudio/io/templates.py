@@ -40,6 +40,16 @@ def load_template(name: str) -> Network:
     return loads(entry.read_bytes())
 
 
+def template_path(name: str) -> Path:
+    """The bundled file of a template, so that the weights file it names can be found beside it."""
+    return Path(str(_folder() / f"{name}.json"))
+
+
+def source_path(source: str) -> Path:
+    """The file behind a path or `template:NAME`: what a network's `weights` name is relative to."""
+    return template_path(source.split(":", 1)[1]) if source.startswith("template:") else Path(source)
+
+
 def open_source(source: str) -> Network:
     """A network from a file path or `template:NAME`."""
     if source.startswith("template:"):

@@ -155,10 +155,12 @@ class Document(QObject):
             if isinstance(cmd, Rename) and cmd.old != cmd.new:
                 self.weight_book.rename(cmd.old, cmd.new)
 
-    def replace(self, network: Network, path: str | Path | None = None) -> None:
+    def replace(self, network: Network, path: str | Path | None = None,
+                weights_from: str | Path | None = None) -> None:
         """Show another network (New/Open): clears the history and tells views to rebuild.
 
-        The weights start over: seed 0, plus the file the network names (read by the panels).
+        The weights start over: seed 0, plus the file the network names (read by the panels),
+        relative to `path` or, for a template that has no path of its own, to `weights_from`.
         """
         self.net.changed.disconnect(self._on_network_changed)
         self.net = network
@@ -167,9 +169,10 @@ class Document(QObject):
         self.stack.setClean()
         self._settled = None
         self.weight_book.clear(0)
-        if self.path is not None and network.weights:
+        beside = self.path if self.path is not None else weights_from
+        if beside is not None and network.weights:
             try:
-                self.weight_book.pending_file = str(weights_beside(self.path, network.weights))
+                self.weight_book.pending_file = str(weights_beside(beside, network.weights))
             except FormatError as exc:
                 notify(f"{exc}; using random weights.", "error")
         network.changed.connect(self._on_network_changed)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from ..errors import ConvStudioError
 from ..graph import Network
-from ..io.templates import load_template
+from ..io.templates import load_template, template_path
 from . import dialogs, settings as app_settings
 from .document import Document, starter_network
 from .messages import notify
@@ -53,7 +53,7 @@ class FileFlows(QObject):
         except ConvStudioError as exc:
             dialogs.show_error(self.window, "Cannot open template", str(exc))
             return False
-        self._adopt(net, None)
+        self._adopt(net, None, template_path(name))
         notify(f"New network from the {net.name} template.")
         return True
 
@@ -79,8 +79,8 @@ class FileFlows(QObject):
         notify(f"Opened {Path(path).name}: {len(self.doc.net)} layers.")
         return True
 
-    def _adopt(self, net: Network, path) -> None:
-        self.doc.replace(net, path)
+    def _adopt(self, net: Network, path, weights_from=None) -> None:
+        self.doc.replace(net, path, weights_from)
         self.after_open()
 
     # -- save --------------------------------------------------------------------------------------

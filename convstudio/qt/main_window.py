@@ -16,7 +16,7 @@ from shiboken6 import isValid
 from .. import __version__
 from ..errors import ConvStudioError
 from ..graph import Network
-from ..io.templates import DEFAULT, load_template, template_titles
+from ..io.templates import DEFAULT, load_template, template_path, template_titles
 from . import dialogs
 from .actions import build_actions, build_menus, build_toolbar
 from .autosave import Autosaver, find_autosaves, restore_into
@@ -160,13 +160,14 @@ class MainWindow(QMainWindow):
 
     # -- documents ------------------------------------------------------------------------------------
     def _open_first(self, network: Network | None) -> None:
+        weights_from = None
         if network is None:
             try:
-                network = load_template(DEFAULT)
+                network, weights_from = load_template(DEFAULT), template_path(DEFAULT)
             except ConvStudioError as exc:
                 network = starter_network()
                 notify(f"The default network could not be opened ({exc}); starting empty.", "error")
-        self.doc.replace(network)
+        self.doc.replace(network, None, weights_from)
         self._after_open()
 
     def _after_open(self) -> None:
