@@ -14,6 +14,11 @@ after which one Undo (Edit ▸ Undo) brings back exactly the weights from before
 edit records the weights too, so undoing a change of shape gives back the very arrays
 (loaded, preset or trained) that were there, not fresh random ones. `weights_replaced` is
 emitted whenever an undo step or a new document changes them.
+
+While a network trains, `show_provisional_weights(arrays, text)` lets the panels show the
+weights as they are learned without an undo step each time: any undo step taken meanwhile
+(an edit, Undo) records and starts from the weights from before, and
+`end_provisional_weights()` puts those back before the trained ones are kept with set_weights.
 """
 from __future__ import annotations
 
@@ -62,7 +67,8 @@ class Document(QObject):
         self.weights_saver: Callable[[Path], str | None] | None = None  # writes weights beside a saved file
         self.report: Report = infer(self.net)
         self.weight_book = WeightBook()
-        self.stack = CommandStack(lambda: self.net, self, self.weight_book.state, self._put_weights,
+        self._settled: WeightState | None = None  # the weights under provisional ones (training)
+        self.stack = CommandStack(lambda: self.net, self, self._settled_weights, self._put_weights,
                                   self._performed)
         self.stack.cleanChanged.connect(self._clean_changed)
         self.replace(network if network is not None else Network(), path)
@@ -99,6 +105,7 @@ class Document(QObject):
 
     def edit_weights(self, text: str, change: Callable[[WeightBook], None]) -> None:
         """Apply `change` to the weight book as one undo step (nothing is recorded if it changes nothing)."""
+        self._drop_provisional()
         before = self.weight_book.state()
         change(self.weight_book)
         after = self.weight_book.state()
@@ -106,13 +113,44 @@ class Document(QObject):
         if not after.same(before):
             self.stack.push_weights(before, after, text)
 
+    @property
+    def provisional(self) -> bool:
+        """The panels show weights that are no undo step yet (a network training)."""
+        return self._settled is not None
+
+    def show_provisional_weights(self, arrays: WeightSet, text: str) -> None:
+        """Show `arrays` (whole layers) in the panels without an undo step or a modified flag."""
+        if self._settled is None:
+            self._settled = self.weight_book.state()
+        self.weight_book.restore(self._settled)
+        self.weight_book.restore(self.weight_book.replaced(arrays, text))
+        self.weights_replaced.emit()
+
+    def end_provisional_weights(self) -> None:
+        """Back to the weights from before the provisional ones (nothing happens if there are none)."""
+        if self._drop_provisional():
+            self.weights_replaced.emit()
+
+    def _drop_provisional(self) -> bool:
+        if self._settled is None:
+            return False
+        self.weight_book.restore(self._settled)
+        self._settled = None
+        return True
+
+    def _settled_weights(self) -> WeightState:
+        return self._settled if self._settled is not None else self.weight_book.state()
+
     def _put_weights(self, state: WeightState) -> None:
+        self._settled = None
         if not self.weight_book.state().same(state):
             self.weight_book.restore(state)
             self.weights_replaced.emit()
 
     def _performed(self, command: Command) -> None:
-        """A layer that changes its id keeps its weights."""
+        """A layer that changes its id keeps its weights; an edit starts from the settled weights."""
+        if self._drop_provisional():
+            self.weights_replaced.emit()
         for cmd in _flatten(command):
             if isinstance(cmd, Rename) and cmd.old != cmd.new:
                 self.weight_book.rename(cmd.old, cmd.new)
@@ -129,6 +167,7 @@ class Document(QObject):
         self.path = Path(path) if path is not None else None
         self.stack.clear()
         self.stack.setClean()
+        self._settled = None
         self.weight_book.clear(0)
         beside = self.path if self.path is not None else weights_from
         if beside is not None and network.weights:
@@ -164,6 +203,7 @@ class Document(QObject):
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("save needs a path for a network that was never saved")
+        self.end_provisional_weights()  # the file gets the weights the undo history is at
         if self.weights_saver is not None:
             self.net.weights = self.weights_saver(target)
         save_network(self.net, target)

@@ -33,6 +33,7 @@ from .panels import install_inspection
 from .settings import open_settings
 from .status_bar import NetworkStatusBar
 from .summary_dock import SummaryPanel
+from .training import install_training
 
 Area = Qt.DockWidgetArea
 
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         if panels:
             self.inspection = install_inspection(self)
             self.explain = install_explain(self, self.inspection)
+            self.training = install_training(self)
             if self._saved_state is not None:
                 self.restoreState(self._saved_state)  # again, now that every dock exists: tabs in front too
             else:

@@ -1,18 +1,33 @@
 """Flat outputs (Dense, Softmax, C×1×1 maps) as bars, with the largest entries labelled."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
+from ...engine.gradients import logit_node, output_node
+from ...errors import ConvStudioError
 from .map_view import tidy_axis
 
 TOP_K = 5
 LABEL_ALL_UP_TO = 16
 BAR = QColor("#9aa5b1")
 TOP = QColor("#d9712b")
+
+
+def class_names_for(net, node_id: str | None) -> list[str] | None:
+    """The network's class names for its output layer (and the logits before a final Softmax), else None."""
+    if not net.labels or node_id is None:
+        return None
+    try:
+        head = output_node(net)
+        return list(net.labels) if node_id in (head, logit_node(net, head)) else None
+    except ConvStudioError:
+        return None
 
 
 def top_k(values: np.ndarray, k: int = TOP_K) -> np.ndarray:
@@ -27,6 +42,7 @@ class BarChart(QWidget):
         self.setObjectName("bar-chart")
         self.values = np.zeros(0, np.float32)
         self.top = np.zeros(0, np.intp)
+        self.names: list[str] | None = None  # class names, one per value, when the values are class scores
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("bar-plot")
         self.plot.setBackground("w")
@@ -49,8 +65,10 @@ class BarChart(QWidget):
         row.addWidget(self.plot, 1)
         row.addWidget(self.ranking)
 
-    def show_values(self, values: np.ndarray) -> None:
+    def show_values(self, values: np.ndarray, names: list[str] | None = None) -> None:
+        """Bars for `values`; `names` (one per value, e.g. the network's class names) label them."""
         self.values = np.asarray(values, dtype=np.float32).reshape(-1)
+        self.names = list(names) if names is not None and len(names) == self.values.size else None
         self.top = top_k(self.values)
         self._draw_bars()
         self._draw_labels()
@@ -65,7 +83,8 @@ class BarChart(QWidget):
         """Whole-number index ticks for short outputs; room above and below for the labels."""
         n = self.values.size
         axis = self.plot.getAxis("bottom")
-        axis.setTicks([[(i, str(i)) for i in range(n)]] if n <= LABEL_ALL_UP_TO else None)
+        axis.setTicks([[(i, self.name(i)) for i in range(n)]] if n <= LABEL_ALL_UP_TO else None)
+        self.plot.setLabel("bottom", "class" if self.names else "index")
         lo, hi = min(0.0, float(self.values.min(initial=0))), max(0.0, float(self.values.max(initial=0)))
         span = (hi - lo) or 1.0
         pad, edge = 0.15 * span, 0.05 * span  # room for value labels; a sliver at 0 so its tick label is whole
@@ -91,13 +110,19 @@ class BarChart(QWidget):
         self.labels = []
         for i in shown:
             v = float(self.values[i])
-            text = f"{v:.3g}" if n <= LABEL_ALL_UP_TO else str(int(i))
+            text = f"{v:.3g}" if n <= LABEL_ALL_UP_TO else self.name(int(i))
             item = pg.TextItem(text, color=(40, 40, 40), anchor=(0.5, 1.0 if v >= 0 else 0.0))
             item.setPos(int(i), v)
             self.plot.addItem(item)
             self.labels.append(item)
 
+    def name(self, i: int) -> str:
+        return self.names[i] if self.names else str(i)
+
     def _ranking_html(self) -> str:
-        rows = "".join(f"<tr><td>{r}.</td><td align='right'>#{int(i)}</td><td align='right'>"
+        rows = "".join(f"<tr><td>{r}.</td><td align='right'>{html.escape(self._entry(int(i)))}</td><td align='right'>"
                        f"&nbsp;{self.values[i]:.4g}</td></tr>" for r, i in enumerate(self.top, 1))
         return f"<b>Top {len(self.top)}</b> of {self.values.size}<table cellspacing='2'>{rows}</table>"
+
+    def _entry(self, i: int) -> str:
+        return self.names[i] if self.names else f"#{i}"

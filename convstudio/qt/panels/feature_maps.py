@@ -28,7 +28,7 @@ from ...layers import fmt_shape
 from ..messages import guarded, notify
 from . import colormaps, exports, file_dialogs
 from .background import in_background
-from .bars import BarChart
+from .bars import BarChart, class_names_for
 from .map_render import Ranges, channel_title, channel_tooltip, flat_values, is_flat, thumbnails
 from .map_view import MapView
 from .lazy import DrawsWhenShown
@@ -213,7 +213,7 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         if values is None:
             return
         if is_flat(values):
-            self.bars.show_values(flat_values(values))
+            self.bars.show_values(flat_values(values), class_names_for(self.controller.doc.net, self.node_id))
             self.stack.setCurrentWidget(self.bars)
             self._map_controls(False)
         elif values.ndim == 3:
