@@ -29,20 +29,25 @@ def last_output(snap: RunSnapshot) -> str | None:
     return outs[-1] if outs else None
 
 
-def bars_html(node: str, out_shape, maps: ScoreMaps, labels: list[str]) -> str:
+def bars_html(node: str, out_shape, maps: ScoreMaps, labels: list[str], named: bool = False) -> str:
+    """`named`: the network carries its class names, which training gives it (else its weights are
+    most likely random and the answer means nothing yet)."""
     k = maps.classes
     best = maps.ranking(labels=labels, top=1)[0]
-    example = " (dog, cat, horse, say)" if k == 3 else ""
+    example = " (dog, cat, horse, say)" if k == 3 and not named else ""
     form = "a Dense layer of" if len(out_shape) == 1 else f"{shape(out_shape)}, that is 1×1×{k}:"
     return paragraphs(
         f"<b>{esc(node)}</b> ends the network in {form} {k} numbers. Can a network ending in 1×1×{k} classify "
         f"{k} classes{example}? <b>Yes</b>: those {k} numbers are the class scores, exactly what a {k}-unit Dense "
         "layer would give; softmax turns them into probabilities and the largest is the answer.",
-        f"Here the answer is <b>{esc(best.label)}</b> ({100 * best.probability:.1f} %). With random weights the "
-        "guess means nothing yet: training adjusts the weights until the right bar is the tallest.")
+        f"Here the answer is <b>{esc(best.label)}</b> ({100 * best.probability:.1f} %). "
+        + ("The network was trained on these classes: training adjusted its weights until the right bar was the "
+           "tallest for the training images." if named else
+           "With random weights the guess means nothing yet: training adjusts the weights until the right bar is "
+           "the tallest (Run ▸ Train…)."))
 
 
-def maps_html(node: str, out_shape, maps: ScoreMaps, field, image_shape) -> str:
+def maps_html(node: str, out_shape, maps: ScoreMaps, field, image_shape, named: bool = False) -> str:
     k, (h, w) = maps.classes, maps.map_size
     where = ""
     if field is not None and not field.whole:
@@ -54,8 +59,9 @@ def maps_html(node: str, out_shape, maps: ScoreMaps, field, image_shape) -> str:
         f"<b>{esc(node)}</b> gives {shape(out_shape)}: {k} score maps of {h}×{w}{size}. The network is fully "
         "convolutional, so its filters slide over a larger image just as over a small one and give one set of "
         f"{k} class scores per place instead of one for the whole image.{where}",
-        "With random weights the maps show no real objects yet; a trained network's class lights up where that "
-        "object is. Pick a class to see where it scores higher (colours span that map's own range; the colour "
+        ("Trained on these classes, each class lights up where an object of that class is. " if named else
+         "With random weights the maps show no real objects yet; a trained network's class lights up where that "
+         "object is. ") + "Pick a class to see where it scores higher (colours span that map's own range; the colour "
         "bar gives the values), or “best class at each place” for a rough segmentation.")
 
 
@@ -154,7 +160,7 @@ class FcnView(QWidget):
     def _show_bars(self, node: str, out_shape) -> None:
         self.mode = BARS
         self.bars.show_ranking(self.maps.ranking(labels=self.labels))
-        self.words.setText(bars_html(node, out_shape, self.maps, self.labels))
+        self.words.setText(bars_html(node, out_shape, self.maps, self.labels, bool(self.doc.net.labels)))
         self.map_controls.setVisible(False)
         self.pictures.setCurrentIndex(BARS)
 
@@ -170,7 +176,7 @@ class FcnView(QWidget):
         self.chooser.setCurrentIndex(max(index, 0))
         self.chooser.blockSignals(False)
         image_shape = self.image.shape[1:] if self.image is not None else None
-        self.words.setText(maps_html(node, out_shape, self.maps, self.field, image_shape))
+        self.words.setText(maps_html(node, out_shape, self.maps, self.field, image_shape, bool(self.doc.net.labels)))
         self.map_controls.setVisible(True)
         self.pictures.setCurrentIndex(MAPS)
         self._draw_map()
