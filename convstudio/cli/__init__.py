@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import ConvStudioError
+from ..io.templates import template_names
 from . import convert_fc, export, import_onnx, run, summary, train
 
 SUBCOMMANDS = {"summary": summary, "run": run, "train": train, "convert-fc": convert_fc, "export": export,
@@ -51,7 +52,13 @@ def main(argv: list[str] | None = None) -> int:
 def _gui_problem(argv: list[str]) -> str | None:
     """Why the window cannot open for these arguments (a mistyped command, no display), or None."""
     first = argv[0] if argv else "-"
-    if not first.startswith("-") and not Path(first).exists():
+    if first.startswith("template:"):
+        name = first.split(":", 1)[1]
+        if name not in template_names():
+            return f"no template {name!r}; templates: {', '.join(template_names())}"
+    elif not first.startswith("-") and not Path(first).exists():
+        if first.endswith(".json") or "/" in first or os.sep in first:
+            return f"{first}: no such file"
         return (f"{first!r} is neither a command ({', '.join(SUBCOMMANDS)}) nor a network file; "
                 "see convstudio --help")
     headless = sys.platform.startswith("linux") and not any(

@@ -51,11 +51,12 @@ def output_node(net: Network, report: Report | None = None) -> str:
 def gradients(net: Network, x: np.ndarray | Mapping[str, np.ndarray], labels: np.ndarray,
               weights: WeightSet | None = None, *, loss: str = "cross_entropy", training: bool = True,
               seed: int = 0, cancel: Callable[[], bool] | None = None,
-              memory_limit: int | None = None) -> Gradients:
+              memory_limit: int | None = None, input_gradient: bool = True) -> Gradients:
     """Forward `x` (N, C, H, W), take the loss against `labels`, and backpropagate.
 
     `training=True` makes BatchNorm use batch statistics and Dropout drop (seeded by `seed`);
-    False gives inference behaviour. When the network ends in a layer that outputs
+    False gives inference behaviour. `input_gradient=False` skips dL/dx of the images (a
+    training step has no use for it, and it is a whole transposed convolution). When the network ends in a layer that outputs
     probabilities (Softmax), the loss reads that layer's input as logits: the same gradient,
     computed stably.
     """
@@ -77,7 +78,12 @@ def gradients(net: Network, x: np.ndarray | Mapping[str, np.ndarray], labels: np
     grads = {logit_id: dlogits.astype(np.float32, copy=False)}
     if logit_id != head:
         grads[head] = _probability_grad(acts[head], labels)
-    weight_grads = _backward(net, report, acts, weights, tapes, grads, skip={head} - {logit_id}, cancel=cancel)
+    skip = {head} - {logit_id}
+    if not input_gradient:
+        for nid in feeds:
+            for consumer, _ in net.consumers(nid):
+                tapes[consumer].wants = tuple(s not in feeds for s in net.node(consumer).inputs)
+    weight_grads = _backward(net, report, acts, weights, tapes, grads, skip=skip, cancel=cancel)
     updates = {nid: t.updates for nid, t in tapes.items() if t.updates}
     return Gradients(float(value), grads, weight_grads, acts, acts[logit_id], updates)
 
@@ -130,6 +136,8 @@ def _backward(net, report, acts, weights, tapes, grads, skip, cancel):
         if trainable:
             weight_grads[nid] = trainable
         for src, dx in zip(node.inputs, dxs):
+            if dx is None:
+                continue
             dx = np.asarray(dx, dtype=np.float32)
             grads[src] = dx if src not in grads else grads[src] + dx
     return weight_grads

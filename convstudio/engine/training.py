@@ -193,7 +193,7 @@ class Trainer:
         x, y = self._next_batch()
         cfg = self.config
         g = gradients(self.net, x, y, self.weights, loss=cfg.loss, training=True,
-                      seed=cfg.seed * 1_000_003 + self.step_count)
+                      seed=cfg.seed * 1_000_003 + self.step_count, input_gradient=False)
         before = {nid: {k: self.weights[nid][k].copy() for k in ws} for nid, ws in g.weights.items()}
         self.optimizer.lr = self.lr
         self.optimizer.step(self.weights, g.weights)

@@ -56,6 +56,11 @@ class Tape:
     rng: np.random.Generator | None = None
     saved: dict[str, Any] = field(default_factory=dict)
     updates: dict[str, np.ndarray] = field(default_factory=dict)
+    # Which inputs' gradients are wanted; a layer may return None for the others (an image's).
+    wants: tuple[bool, ...] | None = None
+
+    def wanted(self, i: int) -> bool:
+        return self.wants is None or self.wants[i]
 
 
 # dL/d(each input) in input order, and dL/d(each trainable array) by name.

@@ -178,7 +178,7 @@ class Conv2D(LayerType):
         x = xs[0]
         geometry = dict(stride=tuple(p["stride"]), padding=conv_pads(p, x.shape[2:]),
                         dilation=tuple(p["dilation"]), groups=p["groups"], cancel=cancel)
-        dx = conv2d_input_grad(g, w["weight"], x.shape, **geometry)
+        dx = conv2d_input_grad(g, w["weight"], x.shape, **geometry) if tape.wanted(0) else None
         grads = {"weight": conv2d_weight_grad(x, g, tuple(p["kernel_size"]), **geometry)}
         if "bias" in w:
             grads["bias"] = g.sum(axis=(0, 2, 3), dtype=np.float32)

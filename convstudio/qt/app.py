@@ -30,5 +30,8 @@ def run_app(argv: list[str]) -> int:
     window.showMaximized() if window.start_maximized else window.show()
     paths = [a for a in argv if not a.startswith("-")]
     if not window.offer_restore() and paths:
-        window.files.load(paths[0])
+        if paths[0].startswith("template:"):
+            window.files.new_from_template(paths[0].split(":", 1)[1])
+        else:
+            window.files.load(paths[0])
     return app.exec()

@@ -116,3 +116,14 @@ def test_gradients_equal_torch_autograd(tmp_path, make, training, torch):
             module = getattr(model, names[nid])
             np.testing.assert_allclose(new["running_mean"], module.running_mean.numpy(), rtol=1e-4, atol=1e-6)
             np.testing.assert_allclose(new["running_var"], module.running_var.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_the_image_gradient_can_be_skipped_and_nothing_else_changes():
+    net = template("tinyvgg")
+    x, w = sample_input(net, batch=2), init_weights(net, 0)
+    full = gradients(net, x, np.array([0, 2]), w)
+    lean = gradients(net, x, np.array([0, 2]), w, input_gradient=False)
+    assert "image" in full.outputs and "image" not in lean.outputs
+    for nid in full.weights:
+        for name in full.weights[nid]:
+            assert np.array_equal(full.weights[nid][name], lean.weights[nid][name])

@@ -54,3 +54,20 @@ def test_without_a_display_the_app_says_so(capsys, monkeypatch):
     assert main([]) == 2
     assert "no display to open the window on" in capsys.readouterr().err
     assert not windows()
+
+
+def test_a_template_opens_in_the_app(qtbot, monkeypatch, dialogs):
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)
+    assert main(["template:vgg16"]) == 0
+    [win] = windows()
+    qtbot.addWidget(win)
+    assert win.doc.net.name == "VGG-16" and win.doc.path is None
+    win.close()
+
+
+def test_a_missing_file_or_template_is_named(capsys):
+    assert main(["nowhere/net.json"]) == 2
+    assert capsys.readouterr().err == "convstudio: nowhere/net.json: no such file\n"
+    assert main(["template:vgg61"]) == 2
+    assert "no template 'vgg61'; templates: alexnet" in capsys.readouterr().err
+    assert not windows()
