@@ -16,7 +16,7 @@ import numpy as np
 
 from ..engine.datasets import dataset_names, load_dataset
 from ..engine.infer import infer
-from ..engine.training import TrainConfig, Trainer, check_trainable
+from ..engine.training import TrainConfig, Trainer, check_trainable, default_lr
 from ..engine.weights import load_weights, save_weights, weights_path_for
 from ..errors import ConvStudioError
 from ..graph import SetMeta
@@ -76,7 +76,7 @@ def run(args) -> int:
         print(f"warning: {warning}")
     weights, state = _start(args, net, out, report)
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
-                         lr=args.lr if args.lr is not None else (0.01 if args.optimizer == "sgd" else 1e-3),
+                         lr=args.lr if args.lr is not None else default_lr(args.optimizer),
                          momentum=args.momentum, weight_decay=args.weight_decay,
                          schedule=None if args.schedule == "constant" else args.schedule, seed=args.seed)
     trainer = Trainer(net, weights, data, config, state)

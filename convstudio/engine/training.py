@@ -109,6 +109,11 @@ class TrainResult:
     cancelled: bool = False
 
 
+def default_lr(optimizer: str) -> float:
+    """The learning rate when none is chosen: 0.01 for SGD, 0.001 for Adam and AdamW."""
+    return 0.01 if optimizer == "sgd" else 1e-3
+
+
 def check_trainable(net: Network, data: Dataset) -> None:
     """Refuse, naming what to change, a network that cannot learn this dataset."""
     inputs = [n for n in net if n.type == "Input"]

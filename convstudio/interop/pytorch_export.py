@@ -29,10 +29,16 @@ def export_pytorch(net: Network, source: str | None = None) -> str:
     when the network has errors, since code for a network that does not fit would not run.
     """
     report = exportable_report(net)
+    cls = class_name(net.name)
+    return "\n".join([_header(net, report, cls, source), module_source(net, report), _main(net, report, cls)])
+
+
+def module_source(net: Network, report: Report) -> str:
+    """NPZ_NAMES and the nn.Module class with its load_npz, without header or main: the part
+    a training script embeds as well. `report` comes from exportable_report()."""
     names = python_names(file_order(net, report))
     cls = class_name(net.name)
-    parts = [
-        _header(net, report, cls, source),
+    return "\n".join([
         _npz_names(names),
         f"\n\nclass {cls}(nn.Module):",
         _indent(_docstring(f"{net.name}, built in inference mode.\n\nBatchNorm uses its running statistics and "
@@ -43,9 +49,7 @@ def export_pytorch(net: Network, source: str | None = None) -> str:
         _forward(net, report, names),
         "",
         _LOAD_NPZ,
-        _main(net, report, cls),
-    ]
-    return "\n".join(parts)
+    ])
 
 
 # -- file parts -------------------------------------------------------------------------------
