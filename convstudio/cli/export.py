@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..engine.datasets import load_dataset
-from ..engine.infer import infer
-from ..engine.training import check_trainable
 from ..errors import ConvStudioError
 from ..interop import export_onnx, export_pytorch, export_training_script, training_data_npz
 from ..io.atomic import write_atomic
 from ..io.templates import open_source
-from .options import weights_for
+from .options import training_data, weights_for
 
 FORMATS = {".py": "pytorch", ".onnx": "onnx"}
 
@@ -85,17 +82,7 @@ def data_path_for(script: str | Path) -> Path:
 
 
 def _write_training(args, net) -> int:
-    report = infer(net)
-    if report.errors:
-        raise ConvStudioError(f"the network has errors: {report.errors[0].message}")
-    inp = next((n for n in net if n.type == "Input"), None)
-    if inp is None:
-        raise ConvStudioError(f"{net.name} has no Input layer to feed images to")
-    shape = (inp.params["channels"], inp.params["height"], inp.params["width"])
-    data = load_dataset(args.data or "shapes", shape=shape, seed=args.seed, count=args.count)
-    check_trainable(net, data)
-    for warning in data.warnings:
-        print(f"warning: {warning}")
+    data = training_data(net, args.data or "shapes", args.seed, args.count)
     target = data_path_for(args.output)
     script = export_training_script(net, data, target.name, source=args.network, seed=args.seed,
                                     script=Path(args.output).name)

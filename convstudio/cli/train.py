@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine.datasets import dataset_names, load_dataset
+from ..engine.datasets import dataset_names
 from ..engine.infer import infer
-from ..engine.training import TrainConfig, Trainer, check_trainable, default_lr
+from ..engine.training import TrainConfig, Trainer, default_lr
 from ..engine.weights import load_weights, save_weights, weights_path_for
 from ..errors import ConvStudioError
 from ..graph import SetMeta
@@ -24,7 +24,7 @@ from ..io import save_network
 from ..io.atomic import write_atomic
 from ..io.paths import weights_beside
 from ..io.templates import open_source
-from .options import weights_file
+from .options import training_data, weights_file
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 
@@ -63,17 +63,8 @@ def run(args) -> int:
     net = open_source(args.network)
     out = Path(args.output)
     _check_paths(args, out)
+    data = training_data(net, args.data, args.seed, args.count)
     report = infer(net)
-    if report.errors:
-        raise ConvStudioError(f"the network has errors: {report.errors[0].message}")
-    inp = next((n for n in net if n.type == "Input"), None)
-    if inp is None:
-        raise ConvStudioError(f"{net.name} has no Input layer to feed images to")
-    shape = (inp.params["channels"], inp.params["height"], inp.params["width"])
-    data = load_dataset(args.data, shape=shape, seed=args.seed, count=args.count)
-    check_trainable(net, data)
-    for warning in data.warnings:
-        print(f"warning: {warning}")
     weights, state = _start(args, net, out, report)
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
                          lr=args.lr if args.lr is not None else default_lr(args.optimizer),

@@ -34,7 +34,7 @@ def test_labels_round_trip_through_a_file(tmp_path):
 
 
 def test_files_without_labels_still_load_and_save_without_the_key():
-    net = open_source("template:tinyvgg")
+    net = open_source("template:lenet5")
     assert net.labels == []
     assert "labels" not in json.loads(dumps(net))
 
