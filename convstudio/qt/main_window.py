@@ -24,6 +24,7 @@ from .canvas import CanvasScene, CanvasView
 from .document import Document, starter_network
 from .edit_ops import CanvasEdits
 from .files import FileFlows
+from .help import HelpWindows, fill_help_menu
 from .inspector import Inspector
 from .messages import guarded, messenger, notify
 from .mime import json_paths
@@ -57,6 +58,8 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.acts = build_actions(self)
         self.menus = build_menus(self, self.acts)
+        self.help = HelpWindows(self)
+        fill_help_menu(self, self.menus["help"], self.help)
         self.addToolBar(build_toolbar(self, self.acts))
         self._canvas_menu()
         self.status = NetworkStatusBar(self.doc, self)
