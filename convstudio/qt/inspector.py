@@ -18,6 +18,7 @@ from .. import layers
 from ..errors import ConvStudioError
 from ..graph import Rename, SetMeta, SetParams
 from ..layers import fmt_shape
+from ..wording import counted
 from . import formula, style
 from .canvas.scene import CanvasScene
 from .document import Document
@@ -285,7 +286,7 @@ class Inspector(QScrollArea):
         self.totals.setText(f"{len(net)} layers<br>output: <b>{outputs}</b><br>parameters: "
                             f"<b>{report.total_params:,}</b><br>MACs: <b>{report.total_macs:,}</b> "
                             f"<span style='color:#7a828c'>(FLOPs = 2 × MACs)</span><br>"
-                            f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+                            f"{counted(len(report.errors), 'error')}, {counted(len(report.warnings), 'warning')}")
 
     @guarded
     def _set_meta(self, **fields) -> None:

@@ -147,9 +147,14 @@ class NodeItem(QGraphicsItem):
             self.update()
 
     def hoverLeaveEvent(self, event) -> None:
-        self.hover_port = None
+        self.clear_hover()
+
+    def clear_hover(self) -> None:
+        """Drop the port highlight; a wire drag grabs the mouse, so no hover-leave ends it."""
+        if self.hover_port is not None:
+            self.hover_port = None
+            self.update()
         self.unsetCursor()
-        self.update()
 
     # -- painting ------------------------------------------------------------------------------
     def paint(self, painter: QPainter, option, widget=None) -> None:
