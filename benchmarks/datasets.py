@@ -1,4 +1,4 @@
-"""Dataset preparation times: the default `shapes` set (3,000 images at 3×64×64), its generation alone, and
+"""Dataset preparation times: the default `shapes` set (3,600 images at 3×64×64), its generation alone, and
 `digits` resized to 64×64 when scikit-learn is installed. Prints medians; not a pass/fail test.
 
     python benchmarks/datasets.py
@@ -27,7 +27,8 @@ def median_ms(work, repeats: int = 5) -> float:
 
 def main() -> None:
     count = shapes.DEFAULT_COUNT
-    gen = median_ms(lambda: shapes.generate(count, 3, 64, 64, seed=0))
+    classes = shapes.balanced_classes(count, seed=0)
+    gen = median_ms(lambda: shapes.generate(classes, 3, 64, 64, seed=0))
     print(f"shapes: draw {count:,} images at 3×64×64: {gen:.0f} ms ({gen * 1000 / count:.0f} µs per image)")
     full = median_ms(lambda: load_dataset("shapes"))
     print(f"shapes: load_dataset('shapes') with the split: {full:.0f} ms")

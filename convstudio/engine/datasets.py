@@ -5,7 +5,7 @@ the same pipeline as `--image` (engine.images), int64 classes, class names, and 
 train/validation split. The arrays live in memory; a set that would not fit is refused before it is made.
 
     data = load_dataset("shapes", shape=(3, 64, 64), seed=0)
-    data.counts()          # {"circle": (800, 200), "square": (800, 200), "triangle": (800, 200)}
+    data.counts()          # {"circle": (960, 240), "square": (960, 240), "triangle": (960, 240)}
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def load_dataset(source: str, shape: tuple[int, int, int] = (3, 64, 64), seed: i
     """The dataset `source` ("shapes", "digits" or a folder of class subfolders) at C×H×W `shape`.
 
     A folder called "shapes" or "digits" is reached with a path such as "./shapes".
-    `count` limits the number of images (shapes: how many to draw, default 3,000; digits and folders: a
+    `count` limits the number of images (shapes: how many to draw, default 3,600; digits and folders: a
     seeded subset keeping the class proportions). `val_fraction` of each class goes to validation.
     `normalize` is applied after scaling to [0, 1], as `prepare_image` does ("imagenet" or (mean, std)).
     Raises ConvStudioError with one line for anything the caller can fix.
@@ -66,11 +66,14 @@ def load_dataset(source: str, shape: tuple[int, int, int] = (3, 64, 64), seed: i
 def _shapes(channels, height, width, seed, count, fraction, normalize, rng) -> Dataset:
     count = SHAPES_DEFAULT_COUNT if count is None else _check_count(count, 2 * len(shapes.CLASSES), None, "shapes")
     _check_memory(count, channels, height, width)
-    x, y = shapes.generate(count, channels, height, width, seed)
-    x = images.normalize_images(x, normalize)
+    classes = shapes.balanced_classes(count, seed)
+    train, val = stratified_split(classes, fraction, rng)
+    y = classes[np.concatenate([train, val])]
+    x = images.normalize_images(shapes.generate(y, channels, height, width, seed), normalize)
     pipeline = (f"drawn directly at {channels}×{height}×{width} (no resizing), {_channel_rule('rgb', channels)}"
                 f"{_normalize_text(normalize)}")
-    return _split("shapes", list(shapes.CLASSES), x, y, fraction, rng, pipeline, [])
+    n = len(train)  # drawn training part first: both parts are views of one array
+    return Dataset("shapes", list(shapes.CLASSES), x[:n], y[:n], x[n:], y[n:], pipeline, [])
 
 
 def _digits(channels, height, width, count, fraction, normalize, rng) -> Dataset:

@@ -54,8 +54,8 @@ def test_shapes_channels_follow_the_image_pipeline():
 
 def test_default_shapes_set_is_balanced_and_split_by_class():
     data = load_dataset("shapes")
-    assert data.counts() == {"circle": (800, 200), "square": (800, 200), "triangle": (800, 200)}
-    assert data.x_train.shape == (2400, 3, 64, 64)
+    assert data.counts() == {"circle": (960, 240), "square": (960, 240), "triangle": (960, 240)}
+    assert data.x_train.shape == (2880, 3, 64, 64)
 
 
 def test_split_keeps_the_fraction_per_class_and_shares_no_image():
@@ -116,8 +116,10 @@ def test_shapes_include_dark_strokes_on_light_paper_and_outlines():
 
 
 def test_shapes_generation_scales_with_size():
-    x, y = shapes.generate(9, 3, 200, 120, seed=1)
-    assert x.shape == (9, 3, 200, 120) and np.bincount(y).tolist() == [3, 3, 3]
+    classes = shapes.balanced_classes(9, seed=1)
+    assert np.bincount(classes).tolist() == [3, 3, 3]
+    x = shapes.generate(classes, 3, 200, 120, seed=1)
+    assert x.shape == (9, 3, 200, 120) and x.dtype == np.float32
 
 
 # -- Dataset methods -------------------------------------------------------------------------------
