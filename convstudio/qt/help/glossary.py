@@ -12,7 +12,7 @@ TERMS: tuple[tuple[str, str], ...] = (
     ("C — channels", "The depth of a tensor: 3 for an RGB image, K after a convolution with K filters. "
      "A shape is written C×H×W (channels × height × width)."),
     ("F — filter size", "The height × width of the window a filter covers (kernel size). Each filter is "
-     "C × F × F weights: it always spans every input channel of its group."),
+     "C/G × F × F weights: it spans every input channel of its group (all C of them when G = 1)."),
     ("P — padding", "The number of rows and columns added on each border of the input before the window "
      "slides (zeros for a convolution, −∞ for max pooling). P = ⌊F/2⌋ with S = 1 keeps the size."),
     ("S — stride", "The step: how many pixels the window jumps between two output positions. "
