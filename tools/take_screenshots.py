@@ -246,6 +246,40 @@ def explain_fcn(path: Path) -> None:
     done_with(window)
 
 
+def wait_for_gradients(window, view_key: str | None = None) -> None:
+    """Until the background gradient pass for the image shown has arrived (and the view shows it)."""
+    source = window.inspection.gradients
+    view = window.explain.views[view_key] if view_key else None
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        settle(0.1)
+        if source.current() is not None and not source.busy and (view is None or view.numbers):
+            return
+    raise SystemExit("the gradients did not arrive in time")
+
+
+def explain_backprop(path: Path) -> None:
+    """Tour §6: TinyVGG's pool1 in the Backprop tab: one window's gradient sent to its arg-max."""
+    window = open_window("tinyvgg")
+    wait_for_run(window)
+    dock = float_view(window, "backprop", (1056, 620))
+    window.reveal("pool1")
+    wait_for_gradients(window, "backprop")
+    save(dock, path)
+    done_with(window)
+
+
+def panels_gradients(path: Path) -> None:
+    """Tour §6: conv1_2's feature maps with Show gradients: each map beside its dL/dy."""
+    window = open_window("tinyvgg", (1280, 800))
+    wait_for_run(window)
+    show_maps(window, "conv1_2", 3)
+    window.inspection.feature_maps.gradients.toggle.setChecked(True)
+    wait_for_gradients(window)
+    save(window, path)
+    done_with(window)
+
+
 class Shot(NamedTuple):
     make: Callable[[Path], None]
     screen: tuple[int, int] = FULL_HD
@@ -260,6 +294,8 @@ SHOTS = {
     "explain-sharing": Shot(explain_sharing),
     "explain-fc": Shot(explain_fc),
     "explain-fcn": Shot(explain_fcn),
+    "explain-backprop": Shot(explain_backprop),
+    "panels-gradients": Shot(panels_gradients, (1280, 800)),
 }
 
 

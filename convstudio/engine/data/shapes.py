@@ -1,6 +1,7 @@
 """The built-in `shapes` dataset: circles, squares and triangles drawn procedurally, seeded.
 
-Each image is one shape at a random size (radius 22–42 % of the shorter side), position (centre within
+Each image is one shape at a random size (radius 22–42 % of the shorter side, triangles' circumradius 12 %
+more so that they span about as much as the others), position (centre within
 10 % of the picture's), rotation and colours, filled or outlined (stroke 1–4 px at 64×64, scaled with the
 image), over a plain or gently graded background, with pixel noise. Colours keep a luma contrast of at
 least 0.45 between shape and background; 35 % of the images are dark strokes on white paper and 25 % light
@@ -27,6 +28,7 @@ CLASSES = ("circle", "square", "triangle")
 DEFAULT_COUNT = 3600
 _CHUNK = 128  # images drawn at once: bounds the scratch arrays (about 2 MB each at 64×64)
 _MIN_CONTRAST = 0.45  # luma difference between shape and background
+_TRIANGLE_SCALE = 1.12  # the largest triangle's vertices stay inside the picture (0.42 · 1.12 · 1.05 < 0.5)
 _SHIFT = 0.1  # largest offset of a shape's centre from the picture's, as a fraction of its height or width
 
 
@@ -60,6 +62,9 @@ def _draw_parameters(rng: np.random.Generator, classes: np.ndarray, height: int,
     n = len(classes)
     side = min(height, width)
     radius = side * rng.uniform(0.22, 0.42, n)
+    # A triangle spans 1.5 r of its circumradius r where a circle spans 2 r: draw triangles larger so
+    # that size tells no class apart (a triangle drawn to fill the frame would otherwise read as a square).
+    radius[classes == CLASSES.index("triangle")] *= _TRIANGLE_SCALE
     stroke = np.maximum(1.0, side / 64 * rng.uniform(1.0, 4.0, n))
     outlined = rng.random(n) < 0.5
     reach = radius * 1.15 + stroke  # keep the whole shape, stroke included, in the picture

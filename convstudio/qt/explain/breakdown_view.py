@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from ...engine.explain import Box, Breakdown, output_breakdown, receptive_box
+from ...engine.explain.backprop import PoolWindow, pool_window
 from ...errors import ConvStudioError
 from ..messages import guarded
 from ..panels.selection import has_filters, pick_node
@@ -23,7 +25,8 @@ from .run_source import RunSource
 from .term_list import TermList
 from .text import count, esc, num, paragraphs, plain, shape, signed
 
-INLINE_TERMS = 6  # up to this many partial sums are written out in the sum line
+INLINE_TERMS = 6
+MAX_MARK = "#2e7d32"  # up to this many partial sums are written out in the sum line
 
 
 def sum_html(b: Breakdown) -> str:
@@ -40,6 +43,31 @@ def sum_html(b: Breakdown) -> str:
         f"<b>{num(b.total, 6)}</b></span>",
         f"<span style='font-size:large'>engine output = <b>{num(b.engine, 6)}</b></span> "
         f"(difference {b.difference:.1e}: the same number, up to float32 rounding)")
+
+
+def pool_table_html(pw: PoolWindow, source: str, is_max: bool) -> str:
+    """The window's input values as a small table; for a max pool the maximum is marked, with what that
+    means for backpropagation."""
+    rows = []
+    kh, kw = pw.values.shape
+    for i in range(kh):
+        cells = []
+        for j in range(kw):
+            cell = pw.cells[i * kw + j]
+            v = pw.values[i, j]
+            text = "pad" if not np.isfinite(v) else num(float(v))
+            if is_max and cell == pw.argmax:
+                text = f"<b style='color:{MAX_MARK}'>▶ {text}</b>"
+            cells.append(f"<td align='right' style='padding:2px 6px'>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    table = f"<table border='1' cellspacing='0' style='border-color:#9aa3ad'>{''.join(rows)}</table>"
+    if not is_max:
+        return (f"It is the average of this window of {esc(source)}:{table}In backpropagation each of these "
+                f"{kh * kw} inputs gets the same share of its gradient (see the Backprop tab).")
+    y, x = pw.input_cell(pw.argmax)
+    return (f"It is the largest value of this window of {esc(source)}; the maximum (▶) is the input at row {y}, "
+            f"column {x}:{table}In backpropagation its whole gradient goes to that input and the others get 0 "
+            "(see the Backprop tab).")
 
 
 def story_html(b: Breakdown, n_in: int, m_out: int, kernel: tuple[int, int]) -> str:
@@ -66,6 +94,7 @@ class BreakdownView(QWidget):
         self.doc, self.source = doc, source
         self.node_id: str | None = None
         self.breakdown: Breakdown | None = None
+        self.pool: PoolWindow | None = None  # the pooling window of a picked pool pixel, when one is shown
         self.input_hook: Callable[[Box | None, str], None] | None = None  # outlines the box on the input
         self._build()
         source.changed.connect(self.refresh)
@@ -131,10 +160,11 @@ class BreakdownView(QWidget):
         if node_id not in net or not net.node(node_id).decl.has_filters:
             kind = net.node(node_id).type if node_id in net else "unknown"
             field, where = self._field_of(node_id, row, col)
-            self.breakdown = None  # what is shown is the message about this pixel
+            self.breakdown = self.pool = None  # what is shown is the message about this pixel
             self._say(f"You picked a pixel of <b>{esc(node_id)}</b> ({esc(kind)}), channel {channel}, row {row}, "
-                      f"column {col}. {where}This view takes apart Conv2D outputs: pick a pixel in a Conv2D "
-                      "layer's feature maps to see the sum that makes it.",
+                      f"column {col}. {where}" + (self._pool_html(node_id, channel, row, col) or
+                                                "This view takes apart Conv2D outputs: pick a pixel in a Conv2D "
+                                                "layer's feature maps to see the sum that makes it."),
                       field, f"{node_id} channel {channel}, row {row}, column {col}")
             return
         self.node_id = node_id
@@ -225,6 +255,18 @@ class BreakdownView(QWidget):
             return box, "Every pixel of the input can change it. "
         return box, (f"The input pixels that can change it are rows {box.top}–{box.bottom}, columns "
                      f"{box.left}–{box.right} (outlined on the input image). ")
+
+    def _pool_html(self, node_id: str, channel: int, row: int, col: int) -> str:
+        """For a max or average pool's pixel: its window's input values, the maximum marked."""
+        snap = self.source.snapshot()
+        node = snap.net.node(node_id) if snap is not None and node_id in snap.net else None
+        if node is None or node.decl.sliding not in ("max", "mean") or node.inputs[0] not in snap.acts:
+            return ""
+        try:
+            self.pool = pool_window(snap.net, node_id, snap.acts[node.inputs[0]][0], channel, row, col)
+        except ConvStudioError:
+            return ""
+        return pool_table_html(self.pool, node.inputs[0], node.decl.sliding == "max")
 
     def text(self) -> str:
         return plain(self.header.text() + self.sum.text() + self.message.text())

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from ..messages import guarded
+from .backprop_view import BackpropView
 from .breakdown_view import BreakdownView
 from .controls import FitScroll
 from .conversion_check import OutputCheck
@@ -32,6 +33,7 @@ TITLES = {  # view key → dock title, menu text
     "sharing": ("Sharing", "&Parameter Sharing"),
     "fc": ("FC → Conv", "&Dense Layers as Convolutions, Why 4096 and 1000"),
     "fcn": ("Scores", "&Class Scores (Fully Convolutional)"),
+    "backprop": ("Backprop", "&Backpropagation (Where the Gradient Goes)"),
 }
 
 
@@ -68,7 +70,8 @@ def install_explain(window, panels=None, area=Area.RightDockWidgetArea) -> Expla
     controller = getattr(panels, "controller", None)
     source = ControllerSource(controller, window) if controller is not None else LocalSource(doc, window)
     views = {"window": WindowView(doc), "breakdown": BreakdownView(doc, source), "sharing": SharingView(doc),
-             "fc": FcView(doc), "fcn": FcnView(doc, source)}
+             "fc": FcView(doc), "fcn": FcnView(doc, source),
+             "backprop": BackpropView(doc, getattr(panels, "gradients", None))}
     docks = {key: window.add_panel_dock(TITLES[key][0], FitScroll(view, f"explain-{key}-dock"), area,
                                         f"panel-explain-{key}")
              for key, view in views.items()}
@@ -119,7 +122,7 @@ def _follow_selection(window, views: dict[str, QWidget]) -> None:
         return
 
     def show(ids: list) -> None:
-        for key in ("window", "breakdown", "sharing"):
+        for key in ("window", "breakdown", "sharing", "backprop"):
             views[key].show_selection(list(ids))
     signal.connect(show)
     current = getattr(window, "selected_ids", None)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from .feature_maps import FeatureMapsPanel
 from .filters import FiltersPanel
+from .gradient_source import GradientSource
 from .input_panel import InputPanel
 from .run_controller import RunController
 from .run_menu import RunActions, install_run_menu
@@ -40,6 +41,7 @@ class InspectionPanels:
     actions: RunActions
     run_status: RunStatus
     docks: dict[str, QDockWidget]
+    gradients: GradientSource | None = None  # dL/d(outputs) and dL/dW of the image shown, on demand
 
 
 def window_document(window):
@@ -119,7 +121,10 @@ def install_inspection(window) -> InspectionPanels:
     filters.show_selection(selected)
     controller.watch_close(window)
     doc.weights_saver = controller.save_weights_beside  # for Document.save: see the module docstring
-    panels = InspectionPanels(controller, inputs, maps, filters, actions, status, docks)
+    gradients = GradientSource(controller, parent=window)
+    maps.attach_gradients(gradients)
+    filters.attach_gradients(gradients)
+    panels = InspectionPanels(controller, inputs, maps, filters, actions, status, docks, gradients)
     from .state_probe import maybe_install
     maybe_install(panels, window)
     setattr(window, INSTALLED, panels)

@@ -32,6 +32,7 @@ from .bars import BarChart
 from .map_render import Ranges, channel_title, channel_tooltip, flat_values, is_flat, thumbnails
 from .map_view import MapView
 from .lazy import DrawsWhenShown
+from .map_gradients import MapGradients
 from .pager import Pager
 from .run_controller import RunController
 from .selection import has_filters, pick_node
@@ -120,12 +121,17 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         self.grid.setToolTip("Every output channel of the layer; click one to see it large")
         self.scroll = GridScroll(self.grid)
         self.view = MapView()
+        self.gradients = MapGradients(self.view, self)
+        self.large = QSplitter(Qt.Orientation.Vertical, childrenCollapsible=False)
+        self.large.addWidget(self.view)
+        self.large.addWidget(self.gradients.view)
+        self.gradients.watch(self.large)
         self.bars = BarChart()
         self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True, objectName="maps-message")
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setChildrenCollapsible(False)
         self.split.addWidget(self.scroll)
-        self.split.addWidget(self.view)
+        self.split.addWidget(self.large)
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
         self.stack = QStackedWidget()
@@ -138,11 +144,12 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         self.pager.page_changed.connect(lambda _p: self._render_page())
         self.grid.tile_clicked.connect(lambda i: self.select_channel(self.pager.range().start + i))
         self.view.pixel_clicked.connect(self._on_pixel)
+        self.gradients.redraw.connect(lambda: self._redraw(keep_view=True))
 
     def _lay_out(self) -> None:
         controls = QHBoxLayout()
         controls.setSpacing(6)
-        for w in (self.scaling, self.cmap, self.size):
+        for w in (self.scaling, self.cmap, self.size, self.gradients.toggle):
             controls.addWidget(w)
         controls.addStretch(1)
         controls.addWidget(self.pager)
@@ -180,6 +187,10 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         if node != self.node_id:
             self.node_id, self.channel = node, 0
         self.refresh()
+
+    def attach_gradients(self, source) -> None:
+        """Offer "Show gradients", fed by `source` (a GradientSource)."""
+        self.gradients.attach(source)
 
     def show_node(self, node_id: str) -> None:
         self.show_selection([node_id])
@@ -236,7 +247,7 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         self._map_controls(False)
 
     def _map_controls(self, visible: bool) -> None:
-        for w in (self.scaling, self.cmap, self.size, self.pager):
+        for w in (self.scaling, self.cmap, self.size, self.pager, self.gradients.toggle):
             w.setVisible(visible)
 
     def _update_header(self) -> None:
@@ -269,6 +280,9 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
             text, colour = "", ""
         if colour is None:
             return
+        if not text and self.gradients.on and self.maps is not None:
+            self._gradient_note()  # nothing to warn about: the line says what the gradient pictures are
+            return
         self.note.setText(text)
         self.note.setStyleSheet(f"color: {colour};" if colour else "")
         self.note.setVisible(bool(text) and c.results is not None)
@@ -293,11 +307,16 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         chosen = self.pager.range()
         thumb = self.size.currentData()
         images = thumbnails(self.maps, chosen, self.ranges, self.shared, self.colormap_name, thumb)
+        images = self.gradients.tiles(self.node_id, self.maps, chosen, images, thumb)
         _, h, w = self.maps.shape
+        size = tile_size(h, w, thumb)
+        if images and images[0].shape[1] > size.width():  # a gradient beside each map
+            size = QSize(images[0].shape[1] * size.height() // images[0].shape[0], size.height())
         tiles = [Tile(img, channel_title(c, self.ranges), channel_tooltip(self.node_id, c, self.ranges, (h, w)))
                  for c, img in zip(chosen, images)]
         current = self.channel - chosen.start if self.channel in chosen else None
-        self.grid.set_tiles(tiles, tile_size(h, w, thumb), current)
+        self.grid.set_tiles(tiles, size, current)
+        self._gradient_note()
 
     def _show_large(self, keep_view: bool = False) -> None:
         c, maps = self.channel, self.maps
@@ -305,6 +324,20 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         title = (f"<b>{self.node_id}</b> · ch {c} of {maps.shape[0]} · {values.shape[0]}×{values.shape[1]} · "
                  f"min {values.min():.4g} · max {values.max():.4g} · mean {values.mean():.4g}")
         self.view.show_map(title, values, self.ranges.levels(c, self.shared), self.colormap_name, keep_view)
+        self.gradients.show_large(self.node_id, maps, c, keep_view)
+
+    def _gradient_note(self) -> None:
+        """Under "Show gradients", the note line says what the second picture of each tile is."""
+        if not self.gradients.on:
+            self.grid.setToolTip("Every output channel of the layer; click one to see it large")
+            self._update_note()
+            return
+        note = (self.gradients.title_note(self.node_id, self.maps) or self.gradients.source.status()
+                or "No gradient reaches this layer.")
+        self.grid.setToolTip(note)
+        self.note.setText(note)
+        self.note.setStyleSheet("")
+        self.note.setVisible(True)
 
     def select_channel(self, channel: int) -> None:
         """Make `channel` the large one (turning the page if needed)."""

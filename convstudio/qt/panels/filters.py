@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...layers import fmt_shape
 from ..messages import guarded
+from .filter_gradients import FilterGradients
 from .filter_render import filter_image, filter_title, filter_tooltip, group_inputs, layer_scale
 from .lazy import DrawsWhenShown
 from .pager import Pager
@@ -44,12 +45,14 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         self.explain = QLabel(objectName="filters-explain", wordWrap=True)
         self.weights_bar = WeightsBar(controller)
         self.pager = Pager("filters")
+        self.gradients = FilterGradients(self)
         self.grid = TileGrid()
         self.grid.setObjectName("filters-grid")
         self.scroll = GridScroll(self.grid)
         self.message = QLabel(objectName="filters-message", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         heading = QHBoxLayout()
         heading.addWidget(self.header, 1)
+        heading.addWidget(self.gradients.toggle, 0, Qt.AlignmentFlag.AlignTop)
         heading.addWidget(self.pager, 0, Qt.AlignmentFlag.AlignTop)
         top = QVBoxLayout(self)
         top.setContentsMargins(6, 4, 6, 4)
@@ -60,6 +63,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         top.addWidget(self.scroll, 1)
         top.addWidget(self.message, 1)
         self.pager.page_changed.connect(lambda _p: self._render_page())
+        self.gradients.redraw.connect(lambda: self.weight is not None and self._render_page())
         controller.weights_changed.connect(self.refresh)
         controller.busy_changed.connect(lambda _busy: self.weight is None and self.refresh())
         controller.doc.changed.connect(self._on_doc_changed)
@@ -71,6 +75,10 @@ class FiltersPanel(DrawsWhenShown, QWidget):
             self.node_id = node
             self.pager.set_count(0, 1)
         self.refresh()
+
+    def attach_gradients(self, source) -> None:
+        """Offer "Show dL/dW", fed by `source` (a GradientSource)."""
+        self.gradients.attach(source)
 
     def _on_doc_changed(self, change) -> None:
         if change.reset or (self.node_id is not None and self.node_id not in self.controller.doc.net):
@@ -165,10 +173,14 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         scale = layer_scale(self.weight)
         patch = self._rgb_patch(node)
         tiles = []
-        for k in self.pager.range():
+        ks = self.pager.range()
+        images = self.gradients.images(self.node_id, self.weight, ks, [filter_image(self.weight[k], scale,
+                                                                                    rgb_patch=patch) for k in ks])
+        for k, image in zip(ks, images):
             seen = group_inputs(k, k_total, depth, groups)
-            image = filter_image(self.weight[k], scale, rgb_patch=patch)
             tiles.append(Tile(image, filter_title(k, self.bias, seen if groups > 1 else None),
                               filter_tooltip(k, self.weight[k], self.bias, seen)))
         size = QSize(tiles[0].image.shape[1], tiles[0].image.shape[0]) if tiles else QSize(1, 1)
         self.grid.set_tiles(tiles, size)
+        note = self.gradients.note(self.node_id, self.weight)
+        self.explain.setText(note or self._explanation(node, self.controller.doc.report.nodes[node.id]))

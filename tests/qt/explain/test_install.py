@@ -22,10 +22,10 @@ def win(qtbot):
 
 def test_docks_and_menus(win):
     tools = install_explain(win)
-    assert set(tools.docks) == {"window", "breakdown", "sharing", "fc", "fcn"}
+    assert set(tools.docks) == {"window", "breakdown", "sharing", "fc", "fcn", "backprop"}
     titles = [a.text().replace("&", "") for a in win.menuBar().actions()]
     assert titles.index("Tools") < titles.index("Help") and titles.index("Explain") < titles.index("Help")
-    assert len(tools.menus["explain"].actions()) == 5
+    assert len(tools.menus["explain"].actions()) == 6
     panels_menu = [a.text() for a in win.menus["panels"].actions()]
     assert "Window" in panels_menu and "Scores" in panels_menu
     tools.menus["explain"].actions()[2].trigger()
