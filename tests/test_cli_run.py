@@ -40,7 +40,7 @@ def test_several_layers_after_one_flag_and_flat_layers_said(tmp_path, capsys):
     code = main(["run", str(net_path), "--image", "sample:digit", "--layer", "c1", "c2", "prob", "--out", str(out)])
     text = capsys.readouterr().out
     assert code == 0 and (out / "c1.png").exists() and (out / "c2.png").exists() and not (out / "prob.png").exists()
-    assert "and 2 feature-map grid(s)" in text and "no grid for prob: flat outputs have no maps" in text
+    assert "and 2 feature-map grids" in text and "no grid for prob: flat outputs have no maps" in text
 
 
 def test_out_that_is_a_file_or_cannot_be_made(tmp_path, capsys):

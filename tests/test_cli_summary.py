@@ -50,7 +50,7 @@ def test_table(capsys):
     assert "Total params: 61,706" in lines
     assert "Total MACs:   416,520 (416.52 kMAC; FLOPs = 2 × MACs)" in lines
     assert "Output:       10" in lines
-    assert lines[-1] == "0 error(s), 0 warning(s)"
+    assert lines[-1] == "0 errors, 0 warnings"
 
 
 def test_json(capsys):
@@ -74,7 +74,7 @@ def test_errors_exit_1(capsys, broken):
     assert (code, err) == (1, "")
     assert "error: dense1: expects a flat input; add Flatten or use GlobalAvgPool2D" in out.splitlines()
     assert "warning: pool2: stride 2 leaves the last column of the 7-wide input unvisited" in out.splitlines()
-    assert out.splitlines()[-1] == "1 error(s), 1 warning(s)"
+    assert out.splitlines()[-1] == "1 error, 1 warning"
     relu = next(line for line in out.splitlines() if line.startswith("relu "))
     assert relu.split()[2:5] == ["?", "?", "?"]  # shape, params and MACs unknown
 

@@ -7,6 +7,7 @@ and runs the command line there. Dependencies come from the configured package i
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SKIP = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-                              ".hypothesis", ".ruff_cache", "out", "tests", "benchmarks", "docs")
+                              ".hypothesis", ".ruff_cache", "out", "tests", "benchmarks")
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +60,16 @@ def test_wheel_carries_every_resource(wheel):
     assert not any(n.startswith("tests/") for n in names)
 
 
+def test_wheel_carries_the_guided_tour_as_in_docs(wheel):
+    """Help ▸ Guided Tour reads convstudio/resources/tour/, which the build copies from docs/."""
+    archive = zipfile.ZipFile(wheel)
+    tour = archive.read("convstudio/resources/tour/guided-tour.md")
+    assert tour == (ROOT / "docs" / "guided-tour.md").read_bytes()
+    for image in re.findall(rb"!\[[^\]]*\]\(([^)]+)\)", tour):
+        name = image.decode()
+        assert archive.read(f"convstudio/resources/tour/{name}") == (ROOT / "docs" / name).read_bytes()
+
+
 def test_installed_cli_works_from_a_clean_venv(venv, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     result = sh(venv / "bin" / "convstudio", "summary", "template:tinyvgg", env=env, cwd=tmp_path)
@@ -66,6 +77,9 @@ def test_installed_cli_works_from_a_clean_venv(venv, tmp_path):
     where = sh(venv / "bin" / "python", "-c", "import convstudio; print(convstudio.__file__)", env=env,
                timeout=60, cwd=tmp_path)
     assert str(venv) in where.stdout  # the installed copy, not the work tree
+    tour = sh(venv / "bin" / "python", "-c", "from convstudio.qt.help.tour import tour_folder; print(tour_folder())",
+              env={**env, "QT_QPA_PLATFORM": "offscreen"}, timeout=120, cwd=tmp_path)
+    assert str(venv) in tour.stdout
 
 
 def test_installed_app_imports_headless(venv, tmp_path):

@@ -18,11 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from convstudio.graph import AddNode, MoveNodes, Network, SetMeta, layered_positions
+from convstudio.graph.layout import ROW
 from convstudio.io import dumps, save_network, schema_text
 from convstudio.io.atomic import write_atomic
 
 NETWORKS = ROOT / "convstudio" / "resources" / "networks"
 SCHEMA = ROOT / "convstudio" / "resources" / "schema" / "network-v1.schema.json"
+
+
+WRAP_PITCH = 260.0  # between wrapped columns: a card's width plus room for the edge that climbs beside it
 
 
 class Builder:
@@ -40,8 +44,14 @@ class Builder:
         self.last = node_id
         return node_id
 
-    def finish(self) -> Network:
-        MoveNodes(layered_positions(self.net)).redo(self.net)
+    def finish(self, rows: int | None = None) -> Network:
+        """Lay the layers out top to bottom; with `rows`, a chain wraps into columns of that many rows,
+        so a long small network fits a short screen whole (TinyVGG on 1366×768)."""
+        positions = layered_positions(self.net)
+        if rows:
+            positions = {nid: ((y // ROW // rows) * WRAP_PITCH + x, (y // ROW % rows) * ROW)
+                         for nid, (x, y) in positions.items()}
+        MoveNodes(positions).redo(self.net)
         return self.net
 
 
@@ -199,7 +209,7 @@ def tinyvgg() -> Network:
         b.add("MaxPool2D", f"pool{block}", kernel_size=2)
     b.add("Flatten", "flatten")
     b.add("Dense", "dense", units=3)
-    return b.finish()
+    return b.finish(rows=5)
 
 
 def fcn3() -> Network:

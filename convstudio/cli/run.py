@@ -19,6 +19,7 @@ from .. import layers
 from ..errors import ConvStudioError
 from ..io.atomic import write_atomic
 from ..io.templates import open_source
+from ..wording import counted
 from .options import input_shape, weights_for
 
 
@@ -67,7 +68,7 @@ def run(args) -> int:
     drawn = [nid for nid in chosen if acts[nid].ndim == 4]
     for nid in drawn:
         _write(out / f"{nid}.png", lambda path, nid=nid: save_png(path, tile(acts[nid][0])))
-    print(f"wrote {out / 'activations.npz'} and {len(drawn)} feature-map grid(s) to {out}")
+    print(f"wrote {out / 'activations.npz'} and {counted(len(drawn), 'feature-map grid')} to {out}")
     flat = [nid for nid in chosen if nid not in drawn]
     if flat:
         print(f"no grid for {', '.join(flat)}: flat outputs have no maps (their values are in activations.npz)")
@@ -123,7 +124,7 @@ def _image(args, net) -> np.ndarray:
     p = inputs[0].params
     c, h, w = args.input or (p["channels"], p["height"], p["width"])
     if c != p["channels"]:
-        raise ConvStudioError(f"--input: {net.name} takes {p['channels']} channel(s), not {c}")
+        raise ConvStudioError(f"--input: {net.name} takes {counted(p['channels'], 'channel')}, not {c}")
     original = images.load_image_source(args.image, sample_size=(h, w))
     prepared = images.prepare_image(original, c, h, w, normalize=args.normalize)
     return images.to_batch(prepared)

@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..wording import a
 from ..errors import ConvStudioError
 from ..layers import fmt_shape
 
@@ -33,7 +34,7 @@ def _class_labels(labels: np.ndarray, n: int, k: int) -> np.ndarray:
         raise ConvStudioError(f"{n} samples need {n} labels, got labels of shape {fmt_shape(labels.shape)}")
     bad = (labels < 0) | (labels >= k)
     if bad.any():
-        raise ConvStudioError(f"label {int(labels[np.argmax(bad)])} is not a class of a {k}-class output "
+        raise ConvStudioError(f"label {int(labels[np.argmax(bad)])} is not a class of {a(f'{k}-class')} output "
                               f"(labels run from 0 to {k - 1})")
     return labels.astype(np.intp, copy=False)
 

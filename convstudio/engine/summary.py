@@ -4,6 +4,7 @@ Shared by `convstudio summary` and the app's summary dock, so both agree cell fo
 """
 from __future__ import annotations
 
+from ..wording import counted
 from ..graph import Network
 from ..layers import fmt_shape, get
 from ..layers.base import fmt_pair
@@ -77,5 +78,5 @@ def summary_table(net: Network, report: Report) -> str:
     if report.diagnostics:
         out.append("")
         out += [f"{d.level}: {d.message}" for d in report.diagnostics]
-    out.append(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+    out.append(f"{counted(len(report.errors), 'error')}, {counted(len(report.warnings), 'warning')}")
     return "\n".join(out)

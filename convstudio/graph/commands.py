@@ -241,7 +241,7 @@ class SetMeta(Command):
         super().__init__()
         unknown = set(fields) - {"name", "description", "weights", "labels"}
         if unknown:
-            raise GraphError(f"unknown network field(s): {', '.join(sorted(unknown))}")
+            raise GraphError(f"unknown network field{'s' * (len(unknown) != 1)}: {', '.join(sorted(unknown))}")
         self.fields = fields
         self.text = "Edit " + ", ".join(fields)
 

@@ -15,6 +15,7 @@ from ..engine.infer import Report
 from ..graph import Network, Node
 from ..layers import fmt_shape, get
 from ..errors import ConvStudioError
+from ..wording import a
 from . import families, registry  # noqa: F401  (families registers each type's PyTorch code)
 from .names import class_name, python_names
 from .prepare import exportable_report, file_order
@@ -144,7 +145,7 @@ def _note(node: Node, report: Report, names: dict[str, str]) -> str:
     text = f"{key} → " if key else ""
     text += fmt_shape(report.nodes[node.id].shape)
     if node.params.get("padding") == "same" and max(node.params["stride"]) > 1:
-        text += f" (padding worked out for a {fmt_shape(report.nodes[node.id].input_shapes[0][1:])} input)"
+        text += f" (padding worked out for {a(fmt_shape(report.nodes[node.id].input_shapes[0][1:]))} input)"
     return f"{node.id!r}: {text}" if names[node.id] != node.id else text
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import kernels
 from ..kernels.conv_grad import conv2d_input_grad, conv2d_weight_grad
+from ..wording import counted
 from . import arithmetic as ar
 from .base import LayerType, Shape, ShapeError, Window, fmt_pair, require_image, uniform_fan_in
 from .params import Param
@@ -127,9 +128,11 @@ class Conv2D(LayerType):
     def count_lines(self, p, inputs, out):
         c, g, (kh, kw), k = inputs[0][0], p["groups"], p["kernel_size"], p["filters"]
         bias = f" + {k}" if p["bias"] else ""
-        lines = [f"{k} filters × {c // g}×{kh}×{kw}{bias} = {self.param_count(p, inputs):,}"]
+        lines = [f"{counted(k, 'filter')} × {c // g}×{kh}×{kw}{bias} = {self.param_count(p, inputs):,}"]
         if out is not None:
-            lines.append(f"each filter is reused at all {out[1] * out[2]:,} output positions (parameter sharing)")
+            positions = out[1] * out[2]
+            lines.append(f"each filter is reused at all {positions:,} output positions (parameter sharing)"
+                         if positions > 1 else "each filter is used at one output position only")
         return lines
 
     def key_params(self, p) -> str:

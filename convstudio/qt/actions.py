@@ -138,7 +138,7 @@ def build_menus(window, acts: Actions) -> dict[str, QMenu]:
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(acts.about)
     return {"file": file_menu, "templates": templates, "recent": recent, "edit": edit, "view": view,
-            "docks": docks, "panels": panels}
+            "docks": docks, "panels": panels, "help": help_menu}
 
 
 def build_toolbar(window, acts: Actions) -> QToolBar:

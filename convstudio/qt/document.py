@@ -39,11 +39,14 @@ from .panels.weight_book import WeightBook, WeightState
 from .undo import CommandStack
 
 
+UNTITLED = "Untitled"
+
+
 def starter_network() -> Network:
     """What File ▸ New gives: one Input layer to build from."""
     from .. import layers
 
-    return Network("Untitled", nodes=[Node("image", "Input", layers.get("Input").defaults(), [], (0.0, 0.0))])
+    return Network(UNTITLED, nodes=[Node("image", "Input", layers.get("Input").defaults(), [], (0.0, 0.0))])
 
 
 class Document(QObject):
@@ -81,7 +84,7 @@ class Document(QObject):
     @property
     def short_name(self) -> str:
         """The file's name, or the network's own name before it has a file."""
-        return self.path.name if self.path else self.net.name or "Untitled"
+        return self.path.name if self.path else self.net.name or UNTITLED
 
     @property
     def display_name(self) -> str:

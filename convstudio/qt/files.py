@@ -12,10 +12,10 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
 from ..errors import ConvStudioError
-from ..graph import Network
+from ..graph import Network, SetMeta
 from ..io.templates import load_template, template_path
 from . import dialogs, settings as app_settings
-from .document import Document, starter_network
+from .document import UNTITLED, Document, starter_network
 from .messages import notify
 
 
@@ -61,8 +61,7 @@ class FileFlows(QObject):
         if not self.confirm_discard():
             return False
         if path is None:
-            folder = str(self.doc.path.parent) if self.doc.path else ""
-            path = dialogs.open_path(self.window, folder)
+            path = dialogs.open_path(self.window, self._folder())
             if not path:
                 return False
         return self.load(path)
@@ -90,14 +89,22 @@ class FileFlows(QObject):
         return self._write(self.doc.path)
 
     def save_as(self) -> bool:
-        suggestion = str(self.doc.path or Path.home() / f"{_file_stem(self.doc.net.name)}.json")
+        suggestion = str(self.doc.path or Path(self._folder()) / f"{_file_stem(self.doc.net.name)}.json")
         path = dialogs.save_path(self.window, suggestion)
-        return bool(path) and self._write(Path(path))
+        if not path:
+            return False
+        if self.doc.net.name.strip() in ("", UNTITLED):
+            self.doc.push(SetMeta(name=Path(path).stem))  # a network named after its file, not "Untitled"
+        return self._write(Path(path))
+
+    def _folder(self) -> str:
+        """Where file dialogs start: the folder used last, else the open file's, else the home folder."""
+        return app_settings.last_folder(self.settings) or (str(self.doc.path.parent) if self.doc.path
+                                                            else str(Path.home()))
 
     def export_json(self) -> bool:
         """Write a copy; the document keeps its own file and modified state."""
-        suggestion = str((self.doc.path.parent if self.doc.path else Path.home()) /
-                         f"{_file_stem(self.doc.net.name)}-export.json")
+        suggestion = str(Path(self._folder()) / f"{_file_stem(self.doc.net.name)}-export.json")
         path = dialogs.save_path(self.window, suggestion, "Export JSON")
         if not path:
             return False

@@ -18,6 +18,7 @@ from .. import layers
 from ..errors import ConvStudioError
 from ..graph import Rename, SetMeta, SetParams
 from ..layers import fmt_shape
+from ..wording import counted
 from . import formula, style
 from .canvas.scene import CanvasScene
 from .document import Document
@@ -125,6 +126,8 @@ class Inspector(QScrollArea):
                        f"<b>{escape(decl.name)}</b> <span style='color:#7a828c'>· {escape(decl.family)}</span>")
         layout.addWidget(title)
         layout.addWidget(wrapped(decl.summary, "inspector-summary"))
+        self.diagnostics = wrapped(name="inspector-diagnostics")  # on top: a problem is seen without scrolling
+        layout.addWidget(self.diagnostics)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.id_edit = QLineEdit(node_id)
@@ -152,8 +155,6 @@ class Inspector(QScrollArea):
         self.formula = wrapped(name="inspector-formula")
         layout.addWidget(self.formula_heading)
         layout.addWidget(self.formula)
-        self.diagnostics = wrapped(name="inspector-diagnostics")
-        layout.addWidget(self.diagnostics)
         self._install(layout)
         self._update_node()
 
@@ -172,7 +173,14 @@ class Inspector(QScrollArea):
             f"<span style='color:#7a828c'>{escape(label)}:</span><br>"
             f"<span style='font-family:monospace'>{escape(text).replace(chr(10), '<br>')}</span>"
             for label, text in lines))
-        self.diagnostics.setText(self._diagnostics_html(rep))
+        problems = self._diagnostics_html(rep)
+        self.diagnostics.setText(problems)
+        self.diagnostics.setVisible(bool(problems))
+        if problems:
+            error = bool(rep.errors)
+            self.diagnostics.setStyleSheet(
+                f"QLabel {{ background: {'#fdecea' if error else '#fff6e0'}; padding: 4px 6px; "
+                f"border-left: 4px solid {(style.ERROR if error else style.WARNING).name()}; }}")
 
     @staticmethod
     def _facts_html(node, rep) -> str:
@@ -278,7 +286,7 @@ class Inspector(QScrollArea):
         self.totals.setText(f"{len(net)} layers<br>output: <b>{outputs}</b><br>parameters: "
                             f"<b>{report.total_params:,}</b><br>MACs: <b>{report.total_macs:,}</b> "
                             f"<span style='color:#7a828c'>(FLOPs = 2 × MACs)</span><br>"
-                            f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+                            f"{counted(len(report.errors), 'error')}, {counted(len(report.warnings), 'warning')}")
 
     @guarded
     def _set_meta(self, **fields) -> None:

@@ -24,6 +24,7 @@ from .canvas import CanvasScene, CanvasView
 from .document import Document, starter_network
 from .edit_ops import CanvasEdits
 from .files import FileFlows
+from .help import HelpWindows, fill_help_menu
 from .inspector import Inspector
 from .messages import guarded, messenger, notify
 from .mime import json_paths
@@ -58,6 +59,8 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.acts = build_actions(self)
         self.menus = build_menus(self, self.acts)
+        self.help = HelpWindows(self)
+        fill_help_menu(self, self.menus["help"], self.help)
         self.addToolBar(build_toolbar(self, self.acts))
         self._canvas_menu()
         self.status = NetworkStatusBar(self.doc, self)
@@ -226,8 +229,9 @@ class MainWindow(QMainWindow):
             same_area = [d for d in self.findChildren(QDockWidget)
                          if d is not dock and not d.isFloating() and self.dockWidgetArea(d) == area]
             self.addDockWidget(area, dock)
-            if same_area:
-                self.tabifyDockWidget(same_area[-1], dock)
+            if same_area:  # on the right, with the inspector's tabs (the run panels may sit below them)
+                beside = self.inspector_dock if self.inspector_dock in same_area else same_area[-1]
+                self.tabifyDockWidget(beside, dock)
             dock.show()
         self.panel_docks.append(dock)
         panels = self.menus["panels"]
@@ -242,6 +246,9 @@ class MainWindow(QMainWindow):
         bars = [b for b in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
                 if b.isVisible()]
         titles = {b: {b.tabText(i) for i in range(b.count())} for b in bars}
+        for bar in bars:  # many tabs in a narrow dock: whole titles with scroll arrows, not "F…", "S…"
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
         for bar in bars:
             if any(o is not bar and titles[bar] & titles[o] and len(titles[o]) > len(titles[bar]) for o in bars):
                 bar.hide()
@@ -249,6 +256,7 @@ class MainWindow(QMainWindow):
     # -- layout persistence ----------------------------------------------------------------------------
     def _restore_layout(self) -> None:
         self.start_maximized = False
+        self.compact_layout = False  # see _default_layout
         self._saved_state: QByteArray | None = None
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")
@@ -259,8 +267,12 @@ class MainWindow(QMainWindow):
         self._default_layout()
 
     def _default_layout(self) -> None:
+        """First start. On a screen under 800 px tall (1366×768 laptops) the window is compact: the canvas
+        keeps the height to show a whole small network readably, the side docks run the full height (the
+        palette's groups all in view) and the run panels join the inspector's tabs instead of the bottom."""
         screen = QGuiApplication.primaryScreen()
         available = screen.availableGeometry() if screen else None
+        self.compact_layout = available is not None and available.height() < 800
         if available is not None and (available.width() < 1500 or available.height() < 950):
             self.setGeometry(available)
             self.start_maximized = True  # a small screen: use all of it
@@ -269,8 +281,12 @@ class MainWindow(QMainWindow):
             self.resize(max(size.width(), 1400), max(size.height(), 880)) if size else self.resize(1440, 900)
             if available is not None:
                 self.move(available.center() - self.rect().center())
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [180, 480], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.summary_dock], [170], Qt.Orientation.Vertical)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Area.LeftDockWidgetArea)  # every palette group in view
+        if self.compact_layout:
+            self.setCorner(Qt.Corner.BottomRightCorner, Area.RightDockWidgetArea)
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [180, 420 if self.compact_layout else 480],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.summary_dock], [130 if self.compact_layout else 170], Qt.Orientation.Vertical)
 
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())

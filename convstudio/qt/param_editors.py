@@ -1,5 +1,8 @@
 """Editors generated from Param declarations: one widget per parameter kind.
 
+Spin boxes commit on Enter, focus-out and arrow/wheel steps, never per keystroke: typing 384
+must not run through 3 and 38 (each an edit, an inference, perhaps an error).
+
 Each editor emits `edited(value)` with the value in the parameter's canonical JSON form
 ([h, w] for pairs, "same"/"valid" or [h, w] for padding, None for "= kernel size"), and
 `set_value` updates it from the graph without emitting, so a refresh never becomes an edit.
@@ -58,6 +61,7 @@ def make_spin(param: Param, name: str, tip: str) -> QSpinBox:
     spin.setRange(*_int_range(param))
     spin.setToolTip(tip)
     spin.setAccelerated(True)
+    spin.setKeyboardTracking(False)
     spin.setMinimumWidth(56)
     return spin
 
@@ -116,6 +120,7 @@ class FloatEditor(ParamEditor):
         high = param.maximum if param.maximum is not None else 1e9
         self.spin.setRange(max(low, step) if tiny else low, high - step if param.exclusive_maximum else high)
         self.spin.setSingleStep(step if tiny else 0.01)
+        self.spin.setKeyboardTracking(False)
         self.spin.setToolTip(param.help)
         self.spin.setMinimumWidth(90)
         self._hold(self.spin)

@@ -38,3 +38,12 @@ def remember_file(settings: QSettings, path: str) -> list[str]:
 
 def forget_file(settings: QSettings, path: str) -> None:
     settings.setValue("recentFiles", [p for p in recent_files(settings) if p != path])
+
+
+def last_folder(settings: QSettings) -> str:
+    """The folder of the file opened or saved last ("" before any): where the file dialogs start."""
+    for path in recent_files(settings):
+        folder = os.path.dirname(path)
+        if os.path.isdir(folder):
+            return folder
+    return ""

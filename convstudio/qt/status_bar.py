@@ -1,7 +1,13 @@
-"""The status bar: the network's output shape, totals and problem count, plus transient messages."""
+"""The status bar: the network's output shape, totals and problem count, plus transient messages.
+
+A message belongs to the edit it was shown at: Undo or Redo clears it, so "Deleted conv1" or a cycle
+error does not linger after the step is gone. A message too long for the room beside the figures hides
+them while it shows; one longer than the whole bar is elided, with the full text as its tooltip.
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from ..engine.numbers import short
@@ -26,6 +32,8 @@ class NetworkStatusBar(QStatusBar):
                                     "click to select the first layer with a problem")
         self.problems.mousePressEvent = lambda _event: self.problems_clicked.emit()
         self.messageChanged.connect(self._message_changed)
+        self._shown_at: int | None = None  # the undo-stack index when the message appeared
+        doc.stack.indexChanged.connect(self._stack_moved)
         doc.changed.connect(self.refresh)
         self.refresh()
 
@@ -59,8 +67,28 @@ class NetworkStatusBar(QStatusBar):
     def show_message(self, text: str, level: str = "info") -> None:
         colour = {"error": style.ERROR.name(), "warning": "#a86b00"}.get(level, "")
         self.setStyleSheet(f"QStatusBar {{ color: {colour}; }}" if colour else "")
-        self.showMessage(text, MESSAGE_MS * (2 if level == "error" else 1))
+        figures = [w for w in self._figures() if not w.isHidden()]
+        beside = self.width() - sum(w.sizeHint().width() for w in figures) - 40
+        metrics = QFontMetrics(self.font())
+        wide = metrics.horizontalAdvance(text) > beside
+        for widget in self._figures():
+            widget.setVisible(not wide)
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, self.width() - 24) if wide else text
+        self.setToolTip(text if shown != text else "")
+        self._shown_at = self.doc.stack.index()
+        self.showMessage(shown, MESSAGE_MS * (2 if level == "error" or wide else 1))
+
+    def _figures(self) -> list[QLabel]:
+        return [self.output, self.params, self.macs, self.problems]
+
+    def _stack_moved(self, index: int) -> None:
+        if self.currentMessage() and index != self._shown_at:
+            self.clearMessage()
 
     def _message_changed(self, text: str) -> None:
         if not text:
             self.setStyleSheet("")
+            self.setToolTip("")
+            self._shown_at = None
+            for widget in self._figures():
+                widget.show()

@@ -262,7 +262,7 @@ def test_set_meta():
     assert (net.name, net.description) == ("Renamed", "why")
     stack.undo()
     assert (net.name, net.description) == ("small", "")
-    with pytest.raises(GraphError, match=r"unknown network field\(s\): colour"):
+    with pytest.raises(GraphError, match=r"unknown network field: colour"):
         SetMeta(colour="red")
 
 

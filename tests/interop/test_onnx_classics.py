@@ -39,7 +39,7 @@ def test_classic_network_imports_and_computes_like_onnxruntime(tmp_path, name, c
     out = tmp_path / f"{name}.json"
     assert main(["import", str(model), "-o", str(out)]) == 0
     assert main(["summary", str(out)]) == 0
-    assert "0 error(s)" in capsys.readouterr().out
+    assert "0 errors" in capsys.readouterr().out
     net, weights = load_network(out), load_weights(weights_path_for(out))
     report = infer(net)
     x = np.random.default_rng(0).uniform(-1, 1, (1, *report.nodes[report.inputs[0]].shape)).astype(np.float32)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsSceneHoverEvent
 
 from convstudio.graph import Disconnect
 from convstudio.qt.canvas.node_item import HEIGHT, WIDTH
@@ -322,3 +322,15 @@ def test_escape_cancels_a_wire(window, qtbot):
     mouse(viewport, "release", view_point(window, in_port(window, "pool1")))
     assert window.doc.net.node("pool1").inputs == []
     assert window.doc.stack.count() == 1
+
+
+def test_the_port_highlight_goes_when_the_wire_is_dropped(window):
+    window.doc.push(Disconnect("pool1", 0))
+    start = out_port(window, "relu1")
+    hover = QGraphicsSceneHoverEvent(QEvent.Type.GraphicsSceneHoverMove)
+    hover.setScenePos(start)
+    window.scene.nodes["relu1"].hoverMoveEvent(hover)  # the pointer rests on the port before pressing
+    assert window.scene.nodes["relu1"].hover_port == "out"
+    drag(window, [start, in_port(window, "pool1")])
+    assert window.doc.net.node("pool1").inputs == ["relu1"]
+    assert all(card.hover_port is None for card in window.scene.nodes.values())

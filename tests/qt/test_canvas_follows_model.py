@@ -102,3 +102,31 @@ def test_node_face_is_pure_data():
     report = infer(net)
     f = node_face(net.node("pool1"), report.nodes["pool1"])
     assert (f.type_name, f.family, f.settings, f.shape) == ("MaxPool2D", "Pooling", "F2 S2", "8×16×16")
+
+
+def test_a_warning_card_has_a_badge_unlike_a_plain_conv2d_card(window):
+    """Amber is close to the Conv2D orange: a warning must also be told by a badge on the card's corner."""
+    from PySide6.QtCore import QPointF as Point
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtWidgets import QStyleOptionGraphicsItem
+
+    from convstudio.graph import SetParams
+    from convstudio.qt import style
+    from convstudio.qt.canvas.node_item import BADGE_RADIUS, badge_centre
+
+    def pixel_at_badge() -> QColor:
+        item = window.scene.nodes["conv1"]
+        rect = item.boundingRect()
+        image = QImage(int(rect.width()), int(rect.height()), QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        painter.translate(-rect.topLeft())
+        item.paint(painter, QStyleOptionGraphicsItem(), None)
+        painter.end()
+        spot = badge_centre() - rect.topLeft() + Point(-BADGE_RADIUS / 2, 0)  # beside the glyph
+        return image.pixelColor(int(spot.x()), int(spot.y()))
+
+    assert pixel_at_badge() != style.WARNING
+    window.doc.push(SetParams("conv1", {"stride": [2, 2], "padding": [0, 0]}))
+    assert window.scene.nodes["conv1"].face.status == "warning"
+    assert pixel_at_badge() == style.WARNING

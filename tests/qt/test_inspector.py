@@ -168,3 +168,45 @@ def test_every_layer_type_builds_an_inspector(window):
         window.doc.push(AddNode(name, node_id=f"t{i}", inputs=inputs))
         show(window, f"t{i}")
         assert set(window.inspector.editors) == {p.name for p in layers.get(name).params}
+
+
+def test_typing_a_number_commits_once_on_enter_not_per_keystroke(window, qtbot):
+    from PySide6.QtCore import Qt
+    show(window, "conv1")
+    spin = find(window, QSpinBox, "param-filters-value")
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "384")
+    assert window.doc.net.node("conv1").params["filters"] == 8  # 3 and 38 never became edits
+    assert window.doc.stack.count() == 0
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert window.doc.net.node("conv1").params["filters"] == 384
+    assert window.doc.stack.count() == 1
+    qtbot.keyClick(spin, Qt.Key.Key_Up)  # an arrow step commits at once
+    assert window.doc.net.node("conv1").params["filters"] == 385
+    report = window.doc.report
+    assert f"{report.total_params:,}" in window.status.params.text()
+    assert f"{report.total_params:,} parameters" in window.summary.totals.text()
+
+
+def test_typed_number_commits_when_focus_leaves(window, qtbot):
+    show(window, "conv1")
+    spin = find(window, QSpinBox, "param-kernel_size-h")
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "5")
+    assert window.doc.net.node("conv1").params["kernel_size"] == [3, 3]
+    spin.clearFocus()
+    assert window.doc.net.node("conv1").params["kernel_size"] == [5, 5]
+
+
+def test_a_warning_is_shown_above_the_parameters(window):
+    window.doc.push(SetParams("conv1", {"padding": [0, 0]}))
+    show(window, "conv1")
+    find(window, QSpinBox, "param-stride-h").setValue(2)  # 32 − 3 is odd: the last row is never visited
+    diagnostics = find(window, QLabel, "inspector-diagnostics")
+    assert "Warning:" in diagnostics.text() and diagnostics.isVisible()
+    filters = find(window, QSpinBox, "param-filters-value")
+    page = window.inspector.widget()
+    assert diagnostics.mapTo(page, diagnostics.rect().topLeft()).y() < filters.mapTo(page, filters.rect().topLeft()).y()
+    assert diagnostics.mapTo(page, diagnostics.rect().bottomLeft()).y() < window.inspector.viewport().height()

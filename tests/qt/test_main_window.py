@@ -276,3 +276,24 @@ def test_no_left_over_tab_bar_shows_through(tmp_path):
                           cwd=tmp_path, timeout=120)
     titles = json.loads(done.stdout.strip().splitlines()[-1])
     assert "Inspector" in titles and len(titles) == len(set(titles)), titles
+
+
+def test_open_starts_in_the_folder_used_last(window, tmp_path, dialogs):
+    folder = tmp_path / "nets"
+    folder.mkdir()
+    dialogs.save_path_answer = str(folder / "mine.json")
+    window.files.save_as()
+    window.files.open()
+    assert dialogs.named("open_path")[-1] == ("open_path", str(folder))
+
+
+def test_save_as_names_an_untitled_network_after_its_file(window, tmp_path, dialogs):
+    window.files.new()
+    assert window.doc.net.name == "Untitled"
+    dialogs.save_path_answer = str(tmp_path / "edge-detector.json")
+    assert window.files.save_as()
+    assert window.doc.net.name == "edge-detector" and not window.doc.modified
+    assert '"name": "edge-detector"' in (tmp_path / "edge-detector.json").read_text()
+    dialogs.save_path_answer = str(tmp_path / "copy.json")
+    window.files.save_as()
+    assert window.doc.net.name == "edge-detector"  # a name the user chose is kept

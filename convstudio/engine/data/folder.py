@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from ...wording import counted
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
@@ -18,8 +19,8 @@ def find_images(root: Path) -> tuple[list[str], list[tuple[Path, int]], list[str
     classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     loose = [p for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
     if loose:
-        warnings.append(f"{len(loose)} image file(s) directly in {root} are in no class subfolder and were "
-                        f"ignored (e.g. {loose[0].name})")
+        warnings.append(f"{counted(len(loose), 'image file')} directly in {root} {'is' if len(loose) == 1 else 'are'} "
+                        f"in no class subfolder and {'was' if len(loose) == 1 else 'were'} ignored (e.g. {loose[0].name})")
     kept: list[str] = []
     files: list[tuple[Path, int]] = []
     for name in classes:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...wording import a
 from ...errors import ConvStudioError
 from ...graph import Network
 from ..numbers import signed
@@ -63,7 +64,7 @@ def output_breakdown(net: Network, weights: WeightSet, acts: Mapping[str, np.nda
     """
     node = net.node(node_id)
     if not node.decl.has_filters:
-        raise ConvStudioError(f"{node_id} is a {node.type} layer; a breakdown needs a Conv2D layer")
+        raise ConvStudioError(f"{node_id} is {a(node.type)} layer; a breakdown needs a Conv2D layer")
     if node_id not in acts or node.inputs[0] not in acts:
         raise ConvStudioError(f"{node_id}: run the network first; there is no output to explain")
     x, out = acts[node.inputs[0]], acts[node_id]

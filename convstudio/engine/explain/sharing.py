@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...wording import a
 from ...errors import ConvStudioError
 from ...graph import Network
 from ...layers import arithmetic as ar
@@ -68,7 +69,7 @@ def node_config(net: Network, node_id: str, report: Report | None = None) -> Con
     """The ConvConfig of a Conv2D node on the input shape `infer` gives it."""
     node = net.node(node_id)
     if not node.decl.has_filters:
-        raise ConvStudioError(f"{node_id} is a {node.type} layer; parameter sharing is shown for Conv2D layers")
+        raise ConvStudioError(f"{node_id} is {a(node.type)} layer; parameter sharing is shown for Conv2D layers")
     rep = (report or infer(net)).nodes[node_id]
     if not rep.ok:
         raise ConvStudioError(f"{node_id}: its input shape is unknown; fix the errors above it first")

@@ -86,3 +86,5 @@ class WireDrag:
     def cancel(self) -> None:
         if self.item.scene() is not None:
             self.scene.removeItem(self.item)
+        for card in self.scene.nodes.values():  # the port the drag started from stays lit otherwise
+            card.clear_hover()

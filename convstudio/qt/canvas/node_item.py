@@ -22,6 +22,12 @@ from .. import style
 WIDTH, HEIGHT, HEADER = 190.0, 62.0, 21.0
 PORT_RADIUS = 6.0
 PORT_HIT = 11.0
+BADGE_RADIUS = 8.0
+
+
+def badge_centre() -> QPointF:
+    """The problem badge sits on the card's top-left corner, over neither the id nor the type name."""
+    return QPointF(-3.0, -3.0)
 SLOT_SPACING = 26.0
 
 
@@ -98,7 +104,7 @@ class NodeItem(QGraphicsItem):
 
     # -- geometry ------------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        m = PORT_RADIUS + 5
+        m = max(PORT_RADIUS + 5, BADGE_RADIUS + 5)  # the ports and the problem badge stick out
         return QRectF(-m, -m, WIDTH + 2 * m, HEIGHT + 2 * m)
 
     def shape(self) -> QPainterPath:
@@ -141,9 +147,14 @@ class NodeItem(QGraphicsItem):
             self.update()
 
     def hoverLeaveEvent(self, event) -> None:
-        self.hover_port = None
+        self.clear_hover()
+
+    def clear_hover(self) -> None:
+        """Drop the port highlight; a wire drag grabs the mouse, so no hover-leave ends it."""
+        if self.hover_port is not None:
+            self.hover_port = None
+            self.update()
         self.unsetCursor()
-        self.update()
 
     # -- painting ------------------------------------------------------------------------------
     def paint(self, painter: QPainter, option, widget=None) -> None:
@@ -167,14 +178,27 @@ class NodeItem(QGraphicsItem):
         if selected:
             painter.setPen(QPen(style.SELECTED, 2.5))
             painter.drawRoundedRect(QRectF(-4, -4, WIDTH + 8, HEIGHT + 8), 9, 9)
-        if self.face.status == "error":
-            pen = QPen(style.ERROR, 3)
-        elif self.face.status == "warning":
-            pen = QPen(style.WARNING, 2.5)
-        else:
-            pen = QPen(colour.darker(130), 1)
-        painter.setPen(pen)
+        painter.setPen(QPen(colour.darker(130), 1))
         painter.drawPath(body)
+        status = self.face.status
+        if status is not None:
+            # A problem is drawn in a shape of its own, not only a colour: amber is too close to the
+            # orange of a Conv2D card. A dashed frame just outside the card and a badge on its corner.
+            alert = style.ERROR if status == "error" else style.WARNING
+            pen = QPen(alert, 2.5, Qt.PenStyle.SolidLine if status == "error" else Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawRoundedRect(QRectF(-1.5, -1.5, WIDTH + 3, HEIGHT + 3), 7, 7)
+            self._paint_badge(painter, alert, "!" if status == "warning" else "×")
+
+    def _paint_badge(self, painter: QPainter, alert: QColor, glyph: str) -> None:
+        centre = badge_centre()
+        painter.setPen(QPen(QColor("white"), 1.5))
+        painter.setBrush(alert)
+        painter.drawEllipse(centre, BADGE_RADIUS, BADGE_RADIUS)
+        painter.setFont(card_font(11, True))
+        painter.setPen(QColor("white") if glyph == "×" else QColor("#1d2530"))
+        painter.drawText(QRectF(centre.x() - BADGE_RADIUS, centre.y() - BADGE_RADIUS, 2 * BADGE_RADIUS,
+                                2 * BADGE_RADIUS), Qt.AlignmentFlag.AlignCenter, glyph)
 
     def _paint_text(self, painter: QPainter, face: NodeFace) -> None:
         pad = 8.0

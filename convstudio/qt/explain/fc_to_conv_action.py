@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction
 from ...engine.transforms import DenseToConv, FcToConv, plan_fc_to_conv
 from ...errors import ConvStudioError
 from ...graph import Network
+from ...wording import counted
 from ..messages import guarded, notify
 from .host import net_of
 from .text import count, shape
@@ -76,7 +77,7 @@ def summary_message(s: ConversionSummary) -> str:
     parts = "; ".join(f"{c.id} → {c.after.split(' → ')[0]} "
                       f"({count(c.params_after)} parameters{', unchanged' if c.unchanged else ''})"
                       for c in s.changes)
-    return f"Converted {len(s.changes)} Dense layer(s) to convolutions: {parts}. Undo (Ctrl+Z) restores them."
+    return f"Converted {counted(len(s.changes), 'Dense layer')} to convolutions: {parts}. Undo (Ctrl+Z) restores them."
 
 
 def make_convert_action(parent, doc, on_done: Callable[[ConversionSummary | None, str], None] | None = None,

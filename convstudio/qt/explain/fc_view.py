@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...errors import ConvStudioError
+from ...wording import counted
 from .controls import WrapScroll, rich_label, row_of, show_text
 from .fc_to_conv_action import ACTION_TEXT, ConversionSummary, plan_summary
 from .heads_view import HeadsView
@@ -131,8 +132,9 @@ class FcView(QWidget):
                                                             "nothing to convert" in text else "")))
             self.header.setText("<span style='font-size:large'><b>Dense → convolution</b></span>")
             return
-        removed = f" Flatten layer(s) {', '.join(summary.removed)} will be removed." if summary.removed else ""
-        self._show(summary, f"<b>Plan</b> for {esc(net.name)}: {len(summary.changes)} Dense layer(s).{esc(removed)}")
+        flat = summary.removed
+        removed = (f" The Flatten layer{'s' * (len(flat) != 1)} {', '.join(flat)} will be removed." if flat else "")
+        self._show(summary, f"<b>Plan</b> for {esc(net.name)}: {counted(len(summary.changes), 'Dense layer')}.{esc(removed)}")
 
     def _show(self, summary: ConversionSummary, message: str) -> None:
         self.summary = summary

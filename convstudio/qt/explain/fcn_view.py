@@ -13,6 +13,7 @@ from ...engine.explain import ScoreMaps, score_maps
 from ...engine.infer import infer
 from ...engine.labels import class_names
 from ...errors import ConvStudioError
+from ...wording import a
 from ..messages import guarded
 from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled
 from .run_source import RunSnapshot, RunSource
@@ -38,7 +39,7 @@ def bars_html(node: str, out_shape, maps: ScoreMaps, labels: list[str], named: b
     form = "a Dense layer of" if len(out_shape) == 1 else f"{shape(out_shape)}, that is 1×1×{k}:"
     return paragraphs(
         f"<b>{esc(node)}</b> ends the network in {form} {k} numbers. Can a network ending in 1×1×{k} classify "
-        f"{k} classes{example}? <b>Yes</b>: those {k} numbers are the class scores, exactly what a {k}-unit Dense "
+        f"{k} classes{example}? <b>Yes</b>: those {k} numbers are the class scores, exactly what {a(f'{k}-unit')} Dense "
         "layer would give; softmax turns them into probabilities and the largest is the answer.",
         f"Here the answer is <b>{esc(best.label)}</b> ({100 * best.probability:.1f} %). "
         + ("The network was trained on these classes: training adjusted its weights until the right bar was the "
@@ -51,7 +52,7 @@ def maps_html(node: str, out_shape, maps: ScoreMaps, field, image_shape, named: 
     k, (h, w) = maps.classes, maps.map_size
     where = ""
     if field is not None and not field.whole:
-        where = (f" Each score looks at a {field.size[0]:.0f}×{field.size[1]:.0f} window (padding included); "
+        where = (f" Each score looks at {a(f'{field.size[0]:.0f}×{field.size[1]:.0f}')} window (padding included); "
                  f"neighbouring scores are {field.jump[0]:.0f} pixels apart, so each coloured square sits on the "
                  "centre of its window.")
     size = f" on this {image_shape[1]}×{image_shape[0]} image" if image_shape else ""

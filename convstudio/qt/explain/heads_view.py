@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...engine.explain import HeadComparison, compare_heads, network_head
 from ...errors import ConvStudioError
+from ...wording import a
 from .controls import rich_label
 from .host import net_of
 from .text import bullet_list, count, esc, paragraphs, plain, shape
@@ -96,7 +97,7 @@ class HeadsView(QWidget):
         size = shape(features)
         seed = f" (the {features[1]}×{features[2]}×{features[0]} volume of the question, written C×H×W)"
         self.title.setText(paragraphs(f"<span style='font-size:large'><b>Why {numbers}?</b></span> — {whose}, "
-                                      f"read from a {size} map{seed if features[1] > 1 else ''}"))
+                                      f"read from {a(size)} map{seed if features[1] > 1 else ''}"))
         self.tables.setText(comparison_html(cmp))
         self.reasons.setText(bullet_list([esc(r) for r in cmp.reasons] + [esc(k_sentence(cmp))]))
 

@@ -23,6 +23,7 @@ from ...engine.explain import (
 )
 from ...engine.explain.sharing import DENSE_LIMIT
 from ...errors import ConvStudioError
+from ...wording import counted
 from ..messages import guarded
 from ..panels.selection import has_filters, pick_node
 from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
@@ -55,7 +56,8 @@ def config_line(cfg: ConvConfig) -> str:
     pads = str(pt) if len({pt, pb, pl, pr}) == 1 else f"{pt},{pb},{pl},{pr}"
     kh, kw = cfg.kernel
     oh, ow = cfg.output
-    return (f"C = {cfg.channels} input channel(s) of {cfg.height}×{cfg.width}, K = {cfg.filters} filter(s) of "
+    return (f"C = {counted(cfg.channels, 'input channel')} of {cfg.height}×{cfg.width}, "
+            f"K = {counted(cfg.filters, 'filter')} of "
             f"{kh}×{kw} (S = {cfg.stride[0]}, P = {pads}, D = {cfg.dilation[0]}) → output {cfg.filters}×{oh}×{ow}")
 
 

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...engine.explain import Breakdown, ChannelTerm
+from ...wording import counted
 from . import grid_painter as gp
 from .text import num
 
@@ -178,7 +179,7 @@ class TermList(QWidget):
                 QToolTip.showText(event.globalPos(), (
                     f"Input channel {t.channel}: Σ window × kernel = {num(t.partial, 6)} "
                     f"({share:.1f} % of all |partial sums|)"
-                    + (f"; {pads} tap(s) on padding count as 0" if pads else "")
+                    + (f"; {counted(pads, 'tap')} on padding count{'s' * (pads == 1)} as 0" if pads else "")
                     + self._cell_tip(t, i, event.pos().x(), event.pos().y())), self)
             return True
         return super().event(event)

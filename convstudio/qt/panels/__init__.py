@@ -29,6 +29,7 @@ from .run_status import RunStatus
 __all__ = ["InspectionPanels", "RunController", "install_inspection"]
 
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 
 
 @dataclass
@@ -62,12 +63,25 @@ def _remembered(window, object_name: str) -> bool:
 def _dock(window, panels: dict) -> dict[str, QDockWidget]:
     """Dock the panels as tabs; the first time, beside the Summary so they get the window's full width."""
     fresh = not any(_remembered(window, name) for _title, _w, name in panels.values())
-    docks = {key: window.add_panel_dock(title, widget, BOTTOM, name) for key, (title, widget, name) in panels.items()}
-    summary = getattr(window, "summary_dock", None)
-    if fresh and summary is not None:
+    compact = getattr(window, "compact_layout", False)  # a short screen: beside the inspector, not below
+    area = RIGHT if compact else BOTTOM
+    docks = {key: window.add_panel_dock(title, widget, area, name) for key, (title, widget, name) in panels.items()}
+    beside = getattr(window, "inspector_dock" if compact else "summary_dock", None)
+    if fresh and beside is not None and compact:  # under the inspector, so the maps show from the start
+        first, *rest = docks.values()
+        window.removeDockWidget(first)  # out of the inspector's tabs, into a row of its own below them
+        window.addDockWidget(RIGHT, first, Qt.Orientation.Vertical)
+        first.show()
+        for dock in rest:
+            window.tabifyDockWidget(first, dock)
+        window.resizeDocks([beside, first], [45, 55], Qt.Orientation.Vertical)
+    elif fresh and beside is not None:
         for dock in docks.values():
-            window.tabifyDockWidget(summary, dock)
-        window.resizeDocks([summary], [max(260, int(window.height() * 0.42))], Qt.Orientation.Vertical)
+            window.tabifyDockWidget(beside, dock)
+        if not compact:
+            # tall enough for the maps, short enough that the canvas keeps ~5 rows of cards readable
+            height = window.height()
+            window.resizeDocks([beside], [max(230, min(int(height * 0.42), height - 620))], Qt.Orientation.Vertical)
     for key in ("feature_maps", "filters"):  # they draw only when in front, so catch up when brought there
         panel = docks[key].widget()
         docks[key].visibilityChanged.connect(

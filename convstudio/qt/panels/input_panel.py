@@ -248,7 +248,8 @@ class InputPanel(QWidget):
         if shown.prepared:
             input_id, chw = next(iter(shown.prepared.items()))
             self.prepared.set_array(display_rgb(chw, shown.normalize is not None))
-            self.prepared_caption.setText(self._prepared_text(input_id, chw, shown.normalize))
+            self.prepared_caption.setText(self._prepared_text(input_id, chw, shown.normalize)
+                                          + stretch_note(shown.original.shape[1:], chw.shape[1:]))
 
     def _original_text(self, shown) -> str:
         c, h, w = shown.original.shape
@@ -279,3 +280,11 @@ class InputPanel(QWidget):
             if c.stale:
                 text += " (out of date: press F5)"
         self.last_run.setText(text)
+
+
+def stretch_note(original_hw, target_hw) -> str:
+    """Say so when resizing changes the picture's proportions (the whole picture is kept, not cropped)."""
+    (h, w), (th, tw) = original_hw, target_hw
+    if h <= 0 or w <= 0 or abs((w / h) / (tw / th) - 1) < 0.02:
+        return ""
+    return f"; stretched to {tw}×{th}: the {w}×{h} picture's proportions change (nothing is cropped)"

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import colormaps
+from ...wording import a
+
 
 
 @dataclass(frozen=True)
@@ -100,5 +102,5 @@ def channel_title(channel: int, ranges: Ranges) -> str:
 
 def channel_tooltip(node_id: str, channel: int, ranges: Ranges, shape: tuple[int, int]) -> str:
     h, w = shape
-    return (f"{node_id}, output channel {channel}: a {h}×{w} map, values {ranges.lo[channel]:.4g} … "
+    return (f"{node_id}, output channel {channel}: {a(f'{h}×{w}')} map, values {ranges.lo[channel]:.4g} … "
             f"{ranges.hi[channel]:.4g}.\nClick to see it large with the value under the cursor.")

@@ -21,6 +21,7 @@ from ...engine.numbers import short
 from ...engine.weights import WeightSet, expected_shapes, save_weights
 from ...errors import ConvStudioError
 from ...graph import Change, Network
+from ...wording import a, counted
 from ..messages import notify
 from . import weight_book
 from .run_worker import InputImages, JobSignals, RunJob, RunOutcome, RunRequest, sample_size
@@ -210,7 +211,7 @@ class RunController(QObject):
         """Give a Conv2D layer a hand-made filter (engine.presets); ConvStudioError if it cannot take it."""
         node = self.doc.net.node(node_id)
         if not node.decl.has_filters:
-            raise ConvStudioError(f"filter presets apply to Conv2D layers; {node_id} is a {node.type}")
+            raise ConvStudioError(f"filter presets apply to Conv2D layers; {node_id} is {a(node.type)}")
         shapes = expected_shapes(self.doc.net, self.doc.report).get(node_id)
         if shapes is None:
             raise ConvStudioError(f"{node_id}: its input shape is unknown, so its filters cannot be set")
@@ -451,10 +452,10 @@ class RunController(QObject):
         if done.file_error:
             notify(f"{done.file_error}; using random weights where none were loaded.", "error")
         elif done.mismatched:
-            notify(f"Loaded {len(done.loaded)} layer(s) from {name}; these did not fit and got random "
+            notify(f"Loaded {counted(len(done.loaded), 'layer')} from {name}; these did not fit and got random "
                    f"weights: {'; '.join(done.mismatched)}", "warning")
         else:
-            notify(f"Loaded weights for {len(done.loaded)} layer(s) from {name}.")
+            notify(f"Loaded weights for {counted(len(done.loaded), 'layer')} from {name}.")
 
     def _report_error(self, outcome: RunOutcome, explicit: bool) -> None:
         self.error = outcome.error

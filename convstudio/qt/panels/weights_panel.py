@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSizePoli
 
 from ... import layers
 from ...engine import presets
-from ...engine.weights import save_weights
+from ...engine.weights import expected_shapes, save_weights
 from ..messages import guarded, notify
 from . import file_dialogs
 from .background import in_background
@@ -47,6 +47,7 @@ class WeightsBar(QWidget):
         for w in (self.seed, self.randomize, self.preset, self.load, self.save):
             row.addWidget(w)
         row.addWidget(self.origin, 1)
+        self._tips = [w.toolTip() for w in (self.seed, self.randomize, self.load, self.save)]
         self.seed.valueChanged.connect(self._seed_edited)
         self.randomize.clicked.connect(controller.randomize)
         self.load.clicked.connect(self.load_file)
@@ -68,11 +69,21 @@ class WeightsBar(QWidget):
         return menu
 
     def set_node(self, node_id: str | None, node_type: str | None = None) -> None:
-        """Presets apply to this layer (a Conv2D) only."""
+        """Presets apply to this layer (a Conv2D) only. Seed, Randomize, Load and Save act on the whole
+        network's weights: they are offered when the shown layer has weights, or no layer is shown and
+        some layer has; beside a ReLU they would suggest that it has weights to draw."""
         self.node_id = node_id if node_type is not None and layers.get(node_type).has_filters else None
         self.preset.setEnabled(self.node_id is not None)
         self.preset.setToolTip(f"Give {self.node_id} hand-made filters (edges, blur, stripes…) instead of random ones"
                                if self.node_id else "Select a Conv2D layer to give it hand-made filters")
+        doc = self.controller.doc
+        weighted = {nid for nid, shapes in expected_shapes(doc.net, doc.report).items() if shapes}
+        shown = node_id if node_type is not None else None
+        usable = shown in weighted if shown is not None else bool(weighted)
+        for widget, tip in zip((self.seed, self.randomize, self.load, self.save), self._tips):
+            widget.setEnabled(usable)
+            widget.setToolTip(tip if usable else
+                              f"{shown} has no weights" if shown is not None else "The network has no weights")
 
     @guarded
     def apply_preset(self, name: str) -> None:

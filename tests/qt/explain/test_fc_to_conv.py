@@ -38,7 +38,7 @@ def test_vgg16_dense_layers_become_convolutions_and_undo_restores_the_json(vgg_w
     assert after == before == {"fc6": 102_764_544, "fc7": 16_781_312, "fc8": 4_097_000}
     assert report.total_params == 138_357_544
     assert report.nodes["fc8"].shape == (1000, 1, 1)
-    assert any("Converted 3 Dense layer(s)" in m and "102,764,544" in m for m in messages)
+    assert any("Converted 3 Dense layers" in m and "102,764,544" in m for m in messages)
     fc_text = tools.views["fc"].text()
     assert "Converted" in fc_text and "102,764,544 ✓ same" in fc_text
     assert win.doc.stack.count() == 1  # a single undo step

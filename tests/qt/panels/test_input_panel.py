@@ -27,3 +27,13 @@ def test_an_image_dropped_anywhere_on_the_window_becomes_the_input(win, tmp_path
                        Qt.KeyboardModifier.NoModifier)
     win.dropEvent(event)
     assert win._test_panels.controller.source == str(path)
+
+
+def test_a_picture_resized_out_of_proportion_is_said_to_be_stretched(win):
+    from convstudio.qt.panels.input_panel import stretch_note
+
+    assert "stretched to 64×64" in stretch_note((480, 640), (64, 64))
+    assert "the 640×480 picture" in stretch_note((480, 640), (64, 64))
+    assert stretch_note((512, 512), (64, 64)) == ""  # same proportions: only resized
+    assert stretch_note((224, 225), (224, 224)) == ""  # a pixel off is not worth a word
+    assert "stretched" not in win._test_panels.input_panel.prepared_caption.text()  # the square sample

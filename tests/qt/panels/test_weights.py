@@ -88,7 +88,7 @@ def test_save_and_load_weights_files_round_trip(win, panels, qtbot, tmp_path, fi
         for name, array in arrays.items():
             assert np.array_equal(controller.weights[nid][name], array)
     assert "from w.npz" in panels.filters.weights_bar.origin.text()
-    assert any("Loaded weights for 3 layer(s)" in t for t in messages.texts())
+    assert any("Loaded weights for 3 layers" in t for t in messages.texts())
 
 
 def test_loading_a_file_that_partly_fits_says_which_layers_did_not(win, panels, qtbot, tmp_path, messages):
@@ -153,3 +153,17 @@ def test_load_weights_beside_explicitly(win, panels, qtbot, tmp_path):
 def test_document_save_hook_is_offered(win, panels, tmp_path):
     assert win.doc.weights_saver == panels.controller.save_weights_beside
     json.dumps({})  # the hook returns a relative name (str) or None, both JSON-friendly
+
+
+def test_weight_controls_are_offered_only_beside_layers_with_weights(win, panels):
+    show_dock(panels, "filters")
+    bar = panels.filters.weights_bar
+    controls = (bar.seed, bar.randomize, bar.load, bar.save)
+    select(win, "relu1")
+    assert not any(w.isEnabled() for w in controls)
+    assert bar.randomize.toolTip() == "relu1 has no weights"
+    select(win, "fc")  # Dense: weights, no filters
+    assert all(w.isEnabled() for w in controls) and not bar.preset.isEnabled()
+    assert "new seed" in bar.randomize.toolTip()
+    win.scene.clearSelection()
+    assert all(w.isEnabled() for w in controls)  # nothing shown: they act on the whole network
