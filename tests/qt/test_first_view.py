@@ -21,12 +21,7 @@ class Screen:
         return self.rect
 
 
-NARROW_MAPS = pytest.mark.xfail(strict=True, reason=(
-    "the Feature maps toolbar (with its Show gradients box) is ~580 px wide at its minimum, which widens the "
-    "right docks of the compact layout and leaves the canvas too narrow for TinyVGG's three columns"))
-
-
-@pytest.mark.parametrize("size", [pytest.param((1366, 740), marks=NARROW_MAPS), (1920, 1050)],
+@pytest.mark.parametrize("size", [(1366, 740), (1920, 1050)],
                          ids=["1366x768", "1920x1080"])
 def test_the_default_network_is_whole_and_readable(qtbot, monkeypatch, size):
     from convstudio.qt import main_window

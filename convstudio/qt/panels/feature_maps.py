@@ -149,15 +149,18 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
     def _lay_out(self) -> None:
         controls = QHBoxLayout()
         controls.setSpacing(6)
-        for w in (self.scaling, self.cmap, self.size, self.gradients.toggle):
+        for w in (self.scaling, self.cmap, self.size):
             controls.addWidget(w)
         controls.addStretch(1)
         controls.addWidget(self.pager)
         controls.addWidget(self.export)
+        heading = QHBoxLayout()  # the gradient switch beside the title keeps the controls row narrow
+        heading.addWidget(self.header, 1)
+        heading.addWidget(self.gradients.toggle)
         top = QVBoxLayout(self)
         top.setContentsMargins(6, 4, 6, 4)
         top.setSpacing(4)
-        top.addWidget(self.header)
+        top.addLayout(heading)
         top.addLayout(controls)
         top.addWidget(self.note)
         top.addWidget(self.stack, 1)
