@@ -44,6 +44,10 @@ class Builder:
         self.last = node_id
         return node_id
 
+    def trained(self, name: str, labels: tuple[str, ...]) -> None:
+        """The network names its classes and the weights file `convstudio train` wrote beside it."""
+        SetMeta(labels=list(labels), weights=f"{name}.weights.npz").redo(self.net)
+
     def finish(self, rows: int | None = None) -> Network:
         """Lay the layers out top to bottom; with `rows`, a chain wraps into columns of that many rows,
         so a long small network fits a short screen whole (TinyVGG on 1366×768)."""
@@ -200,7 +204,9 @@ def tinyvgg() -> Network:
         "border: 64 → 62 → 60, pool → 30, → 28 → 26, pool → 13. Flatten then sees 10×13×13 = 1,690 values. "
         "conv1_1 has 10 filters of 3×3×3 weights plus a bias, 10·(27 + 1) = 280 parameters; the other "
         "convolutions see 10 channels, 10·(90 + 1) = 910 each; the Dense layer has 1,690·3 + 3 = 5,073. "
-        "8,083 parameters in all. The 3 outputs are the class scores (for example dog, cat, horse)."))
+        "8,083 parameters in all. The 3 outputs are the class scores of circle, square and triangle.\n\n"
+        f"{trained_note('tinyvgg', TINYVGG_TRAINING)}"))
+    b.trained("tinyvgg", SHAPES)
     b.add("Input", "image", channels=3, height=64, width=64)
     for block in (1, 2):
         for i in (1, 2):
@@ -223,7 +229,9 @@ def fcn3() -> Network:
         "64×1×1 (as VGG's fc6 becomes a 7×7 convolution). The 1×1 convolution `score` with K = 3 maps "
         "those 64 values to 3 scores. Because nothing fixes the input size, a larger image works too: at "
         "3×128×128 the same weights slide over the image and give a 3×9×9 map of class scores: each "
-        "score looks at a 78×78 window (zero padding included) and neighbouring scores are 8 pixels apart."))
+        "score looks at a 78×78 window (zero padding included) and neighbouring scores are 8 pixels apart.\n\n"
+        f"{trained_note('fcn3', FCN3_TRAINING)}"))
+    b.trained("fcn3", SHAPES)
     b.add("Input", "image", channels=3, height=64, width=64)
     for stage, filters in enumerate((16, 32, 64), start=1):
         b.add("Conv2D", f"conv{stage}", filters=filters, kernel_size=3, padding=1)
@@ -233,6 +241,20 @@ def fcn3() -> Network:
     b.add("ReLU", "relu4")
     b.add("Conv2D", "score", filters=3, kernel_size=1)
     return b.finish()
+
+
+SHAPES = ("circle", "square", "triangle")
+# (options of `convstudio train`, validation accuracy it reached): the weights shipped beside the template.
+TINYVGG_TRAINING = ("", "97.6 %")
+FCN3_TRAINING = ("", "100.0 %")
+
+
+def trained_note(name: str, training: tuple[str, str]) -> str:
+    options, accuracy = training
+    return (f"The weights beside it were trained on the built-in shapes dataset (circle, square, triangle) with "
+            f"`convstudio train template:{name} --data shapes --fresh --seed 0 {options}-o {name}.json` (8 epochs of "
+            f"Adam, learning rate 0.001, batches of 32 from 2,880 images): "
+            f"{accuracy} of the 720 validation images right. The same command and seed give the same weights bit for bit on the same machine.")
 
 
 TEMPLATES: dict[str, Callable[[], Network]] = {
