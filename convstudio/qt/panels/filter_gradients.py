@@ -6,11 +6,8 @@ shrink, blue it will grow. Its own symmetric scale (±the layer's largest |dL/dW
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QCheckBox
-
 from .filter_render import filter_image, layer_scale
-from .gradient_source import GradientSource
+from .gradient_source import GradientSwitch
 from .gradient_tiles import stacked
 from .map_gradients import class_name
 
@@ -18,29 +15,9 @@ TIP = ("Draw dL/dW under each filter, slice by slice (blue −, white 0, red +):
        "weight against its gradient. Target class: the Backprop tab.")
 
 
-class FilterGradients(QObject):
-    redraw = Signal()
-
+class FilterGradients(GradientSwitch):
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.source: GradientSource | None = None
-        self.toggle = QCheckBox("Show dL/dW", objectName="filters-gradients", toolTip=TIP)
-        self.toggle.setEnabled(False)
-        self.toggle.toggled.connect(self._toggled)
-
-    def attach(self, source: GradientSource) -> None:
-        self.source = source
-        self.toggle.setEnabled(True)
-        source.changed.connect(self.redraw)
-
-    @property
-    def on(self) -> bool:
-        return self.toggle.isChecked() and self.source is not None
-
-    def _toggled(self, on: bool) -> None:
-        if self.source is not None:
-            self.source.demand("filters", on)
-        self.redraw.emit()
+        super().__init__("filters", "Show dL/dW", "filters-gradients", TIP, parent)
 
     def weight_grad(self, node_id: str | None, shape) -> np.ndarray | None:
         run = self.source.current() if self.on else None

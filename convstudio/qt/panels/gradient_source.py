@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox
 from shiboken6 import isValid
 
 from ...engine.explain.backprop import GradientRun, gradient_run
@@ -132,3 +133,36 @@ class GradientSource(QObject):
     def _drop(self, generation: int) -> None:
         if isValid(self) and generation == self._generation:
             self._job = None
+
+
+class GradientSwitch(QObject):
+    """A panel's "show gradients" check box, tied to a GradientSource once one is attached:
+    the source computes only while some switch asks for it (`demand(view, on)`)."""
+
+    redraw = Signal()  # the gradients to show changed: the panel re-renders
+
+    def __init__(self, view: str, text: str, object_name: str, tip: str, parent=None):
+        super().__init__(parent)
+        self.view_name = view
+        self.source: GradientSource | None = None
+        self.toggle = QCheckBox(text, objectName=object_name, toolTip=tip)
+        self.toggle.setEnabled(False)
+        self.toggle.toggled.connect(self._toggled)
+
+    def attach(self, source: GradientSource) -> None:
+        self.source = source
+        self.toggle.setEnabled(True)
+        source.changed.connect(self.redraw)
+
+    @property
+    def on(self) -> bool:
+        return self.toggle.isChecked() and self.source is not None
+
+    def _toggled(self, on: bool) -> None:
+        if self.source is not None:
+            self.source.demand(self.view_name, on)
+        self.switched(on)
+        self.redraw.emit()
+
+    def switched(self, on: bool) -> None:
+        """What the panel shows or hides besides re-rendering; nothing by default."""

@@ -7,11 +7,10 @@ GradientSource (a `gradients()` pass in the background), never from the GUI thre
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtCore import QEvent, Qt
 
 from . import colormaps
-from .gradient_source import GradientSource
+from .gradient_source import GradientSwitch
 from .gradient_tiles import gradient_thumbnails, side_by_side, symmetric_limit
 from .map_view import MapView
 
@@ -19,36 +18,18 @@ TIP = ("Show dL/d(output) beside each map: how the loss of the target class chan
        "(red: the loss rises, blue: it falls, white: no effect). Target class: the Backprop tab.")
 
 
-class MapGradients(QObject):
-    redraw = Signal()  # the gradients to show changed: re-render the page and the large view
-
+class MapGradients(GradientSwitch):
     def __init__(self, main_view: MapView, parent=None):
-        super().__init__(parent)
+        super().__init__("feature-maps", "Show gradients", "maps-gradients", TIP, parent)
         self.main_view = main_view  # the large feature map: its histogram gives way to the gradient
-        self.source: GradientSource | None = None
-        self.toggle = QCheckBox("Show gradients", objectName="maps-gradients", toolTip=TIP)
-        self.toggle.setEnabled(False)
         self.view = MapView()
         self.view.setObjectName("maps-gradient-view")
         self.view.hist.hide()  # the map and its colour bar say enough; the room goes to the picture
         self.view.hide()
-        self.toggle.toggled.connect(self._toggled)
 
-    def attach(self, source: GradientSource) -> None:
-        self.source = source
-        self.toggle.setEnabled(True)
-        source.changed.connect(self.redraw)
-
-    @property
-    def on(self) -> bool:
-        return self.toggle.isChecked() and self.source is not None
-
-    def _toggled(self, on: bool) -> None:
-        if self.source is not None:
-            self.source.demand("feature-maps", on)
+    def switched(self, on: bool) -> None:
         self.view.setVisible(on)
         self.main_view.hist.setVisible(not on)
-        self.redraw.emit()
 
     def watch(self, large) -> None:
         """Follow the size of the splitter holding the large map and its gradient."""
