@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from convstudio.engine.data import shapes
+
 from .conftest import REPO, centre
 
 pytestmark = pytest.mark.e2e
@@ -169,7 +171,8 @@ def test_train_pause_step_learning_rate_and_stop_with_the_mouse(app):
     app.click(centre(s["run_menu"]))
     s = app.wait_for(lambda s: s["menu_open"] and s["train_item"][2] > 0, "the Run menu to open")
     app.click(centre(s["train_item"]))
-    s = app.wait_for(lambda s: s.get("loaded") == 3000, "the Train dock with shapes loaded", timeout=90)
+    s = app.wait_for(lambda s: s.get("loaded") == shapes.DEFAULT_COUNT, "the Train dock with shapes loaded",
+                     timeout=90)
     app.type_into(s["count"], "60")
     app.type_into(s["epochs"], "200")
     app.type_into(s["batch"], "8")
