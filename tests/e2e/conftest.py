@@ -52,7 +52,29 @@ class XServer:
         self.display, self.width, self.height = display, width, height
 
 
-class RunningApp:
+class AppProcess:
+    """What every real-window test does with the app it started: xdotool input on its display, a
+    screenshot of the screen, and closing it. Subclasses set env, shots, proc and log."""
+
+    def xdo(self, *args) -> None:
+        subprocess.run(["xdotool", *map(str, args)], env=self.env, check=True, timeout=10)
+
+    def screenshot(self, name: str) -> Path:
+        path = self.shots / f"{name}.png"
+        subprocess.run(["import", "-window", "root", str(path)], env=self.env, check=True, timeout=20)
+        return path
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+class RunningApp(AppProcess):
     """The app as a subprocess, with its test-only geometry file and helpers for xdotool."""
 
     def __init__(self, server: XServer, workdir: Path, network: Path | None):
@@ -94,9 +116,6 @@ class RunningApp:
         raise AssertionError(f"timed out waiting for {what}; last state: {json.dumps(self.geo())[:1500]}")
 
     # -- input ------------------------------------------------------------------------------------------
-    def xdo(self, *args) -> None:
-        subprocess.run(["xdotool", *map(str, args)], env=self.env, check=True, timeout=10)
-
     def move(self, x: int, y: int) -> None:
         self.xdo("mousemove", int(x), int(y))
 
@@ -126,20 +145,6 @@ class RunningApp:
     def type(self, text: str) -> None:
         self.xdo("type", "--delay", 60, text)
         time.sleep(0.2)
-
-    def screenshot(self, name: str) -> Path:
-        path = self.shots / f"{name}.png"
-        subprocess.run(["import", "-window", "root", str(path)], env=self.env, check=True, timeout=20)
-        return path
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 
 from convstudio.engine.data import shapes
 
-from .conftest import REPO, centre
+from .conftest import REPO, AppProcess, centre
 
 pytestmark = pytest.mark.e2e
 
@@ -94,7 +94,7 @@ def tiny_network_file(folder: Path) -> Path:
     return path
 
 
-class TrainApp:
+class TrainApp(AppProcess):
     def __init__(self, display: str, workdir: Path):
         self.workdir = workdir
         self.probe = workdir / "train.json"
@@ -126,9 +126,6 @@ class TrainApp:
         log = (self.workdir / "app.log").read_text(errors="replace")
         raise AssertionError(f"timed out waiting for {what}; last state: {json.dumps(state)[:1500]}\n{log[-2000:]}")
 
-    def xdo(self, *args) -> None:
-        subprocess.run(["xdotool", *map(str, args)], env=self.env, check=True, timeout=10)
-
     def click(self, point) -> None:
         self.xdo("mousemove", "--sync", int(point[0]), int(point[1]))
         time.sleep(0.15)
@@ -142,20 +139,6 @@ class TrainApp:
         self.xdo("type", "--delay", 50, text)
         self.xdo("key", "Return")
         time.sleep(0.2)
-
-    def screenshot(self, name: str) -> Path:
-        path = self.shots / f"{name}.png"
-        subprocess.run(["import", "-window", "root", str(path)], env=self.env, check=True, timeout=20)
-        return path
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
 
 
 @pytest.fixture
