@@ -191,7 +191,7 @@ class FcnView(QWidget):
         self.cmap.setEnabled(not best)
         self.map_view.show_maps(self.image, self.maps, self.field, choice, self.opacity.value() / 100,
                                 self.cmap.currentText(), self.value.currentIndex() == 0)
-        self.legend.setText(legend_html(self.labels) if best else "")
+        self.legend.setText(legend_html(self.labels, self.map_view.best_legend) if best else "")
         self.readout.setText("Hover a square to read the scores at that place.")
 
     def _show_place(self, row: int, col: int) -> None:
