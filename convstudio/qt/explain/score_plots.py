@@ -12,6 +12,7 @@ from ...engine.receptive import Field
 from . import grid_painter as gp
 from .field_image import display_rgb
 from .text import count, esc
+from .wheel import PagePicture
 
 TOP_BARS = 10
 ROW_PX = 17  # height of one class's bar row
@@ -116,9 +117,10 @@ class ScoreMapView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("explain-score-map")
-        self.widget = pg.GraphicsLayoutWidget()
+        self.widget = PagePicture()
         self.widget.setBackground("w")
-        self.widget.setToolTip("The input image with the score map over it; hover a square to read its scores")
+        self.widget.setToolTip("The input image with the score map over it; hover a square to read its scores "
+                               "(Ctrl+wheel zooms)")
         self.plot = self.widget.addPlot()
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
