@@ -58,6 +58,7 @@ class WindowCanvas(QWidget):
         self.setMinimumSize(260, 130)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.window_: SlidingWindow | None = None
+        self.reason = ""  # why nothing is drawn
         self.position = (0, 0)
         self.mask: np.ndarray | None = None
         self.coverage: np.ndarray | None = None
@@ -68,13 +69,23 @@ class WindowCanvas(QWidget):
         return QSize(640, 380)
 
     # -- state -------------------------------------------------------------------------------------
-    def set_window(self, window: SlidingWindow | None) -> None:
+    def set_window(self, window: SlidingWindow | None, reason: str = "") -> None:
+        """`reason`: why there is nothing to draw (the engine's words), written where the grids would be."""
         self.window_ = window
+        self.reason = reason
         ok = window is not None and min(window.output_shape) > 0
         self.mask = window.padding_mask() if ok else None
         self.coverage = window.coverage() if ok else None
         self.position = (0, 0)
         self.update()
+
+    def message(self) -> str:
+        """What the canvas says when it has no window to draw."""
+        if self.reason:
+            return f"Nothing to draw: {self.reason}"
+        if self.window_ is not None:
+            return "Nothing to draw: the window does not fit this input."
+        return "Select a Conv2D, MaxPool2D or AvgPool2D layer."
 
     def set_position(self, row: int, col: int) -> None:
         self.position = (row, col)
@@ -128,9 +139,8 @@ class WindowCanvas(QWidget):
         sw = self.window_
         if sw is None or self.mask is None:
             p.setPen(gp.MUTED)
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                       "Nothing to draw: the window does not fit this input." if sw else
-                       "Select a Conv2D, MaxPool2D or AvgPool2D layer.")
+            p.drawText(self.rect().adjusted(12, 8, -12, -8), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                       self.message())
             return
         in_area, out_area, wide = self._areas()
         row, col = self.position
