@@ -11,6 +11,7 @@ from typing import Any, Iterable, Sequence
 
 from .. import layers
 from ..errors import GraphError
+from ..wording import a
 from .network import META, Network
 from .node import Node, check_id, coerce_params
 
@@ -140,7 +141,7 @@ def check_connect(net: Network, src: str, dst: str) -> None:
     if src == dst:
         raise GraphError(f"{dst} cannot take its own output as input")
     if decl.max_inputs == 0:
-        raise GraphError(f"{dst} is an {target.type} layer and takes no inputs")
+        raise GraphError(f"{dst} is {a(target.type)} layer and takes no inputs")
     if decl.max_inputs is not None and len(target.inputs) >= decl.max_inputs:
         raise GraphError(f"{dst} ({target.type}) takes {decl.max_inputs} input"
                          f"{'s' if decl.max_inputs > 1 else ''} and already has it; disconnect {target.inputs[0]} first")
@@ -230,7 +231,7 @@ class InsertOnEdge(Command):
         except KeyError as e:
             raise GraphError(str(e.args[0])) from None
         if decl.max_inputs == 0:
-            raise GraphError(f"an {self.add.type_name} layer takes no inputs and cannot sit on an edge")
+            raise GraphError(f"{a(self.add.type_name)} layer takes no inputs and cannot sit on an edge")
         self.add.inputs = [dst.inputs[self.slot]]
         self.add.perform(net)
         net._modify(dst.id).inputs[self.slot] = self.add.node_id

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...engine.explain import SlidingWindow
+from ...wording import counted
 from . import grid_painter as gp
 from .crop import MAX_CELL, MIN_CELL, cell_size, visible_range
 
@@ -297,7 +298,7 @@ class WindowCanvas(QWidget):
             uses = int(self.coverage[r, c])
             where = (f"padding: holds {sw.pad_value}" if self.mask[r, c] else
                      f"input pixel (row {r - sw.rows.pad[0]}, column {c - sw.cols.pad[0]})")
-            read = "never read by any window position" if uses == 0 else f"read by {uses} window position(s)"
+            read = "never read by any window position" if uses == 0 else f"read by {counted(uses, 'window position')}"
             return f"Padded row {r}, column {c}: {where}; {read}"
         hit = self.output_geometry.cell_at(x, y) if self.output_geometry else None
         if hit is not None:

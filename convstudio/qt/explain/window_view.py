@@ -21,6 +21,7 @@ from ... import layers
 from ...engine.explain import SlidingWindow, describe_window, node_window
 from ...engine.explain.window import SLIDING
 from ...errors import ConvStudioError
+from ...wording import a
 from ..messages import guarded
 from ..panels.selection import pick_node, slides
 from . import window_text
@@ -171,7 +172,7 @@ class WindowView(QWidget):
         """The window, the header, and why there is no window (the engine's error) when there is none."""
         if trying:
             v = {k: b.value() for k, b in self.spins.items()}
-            kind = self.kind.currentText()
+            kind, size = self.kind.currentText(), v["size"]
             params = {"kernel_size": v["kernel"], "stride": v["stride"], "padding": v["padding"]}
             if _dilates(kind):
                 params["dilation"] = v["dilation"]
@@ -180,8 +181,8 @@ class WindowView(QWidget):
             try:
                 sw = describe_window(kind, params, (1, v["size"], v["size"]))
             except ConvStudioError as exc:
-                return None, f"<b>Try your own numbers</b> · {kind} on a {v['size']}×{v['size']} input", str(exc)
-            return sw, f"<b>Try your own numbers</b> · {kind} on a {v['size']}×{v['size']} input", ""
+                return None, f"<b>Try your own numbers</b> · {kind} on {a(f'{size}×{size}')} input", str(exc)
+            return sw, f"<b>Try your own numbers</b> · {kind} on {a(f'{size}×{size}')} input", ""
         if self.node_id is None:
             return None, "<b>Sliding window</b> — this network has no Conv2D or pooling layer", ""
         node = net_of(self.doc).node(self.node_id)

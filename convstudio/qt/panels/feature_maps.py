@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...errors import ConvStudioError
 from ...layers import fmt_shape
+from ...wording import a
 from ..messages import guarded, notify
 from . import colormaps, exports, file_dialogs
 from .background import in_background
@@ -227,7 +228,7 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
             self._map_controls(True)
             self._redraw()
         else:
-            self._say(f"{self.node_id} gives a {fmt_shape(values.shape)} output, which cannot be drawn.")
+            self._say(f"{self.node_id} gives {a(fmt_shape(values.shape))} output, which cannot be drawn.")
         self._update_exports()
 
     def _values(self) -> np.ndarray | None:

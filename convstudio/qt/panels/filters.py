@@ -12,6 +12,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...layers import fmt_shape
+from ...wording import a
 from ..messages import guarded
 from .filter_gradients import FilterGradients
 from .filter_render import filter_image, filter_title, filter_tooltip, group_inputs, layer_scale
@@ -156,7 +157,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
             return (f"A Dense layer has no sliding filters: each of its {units} units weighs all "
                     f"{math.prod(inputs)} inputs ({fmt_shape(inputs)}) at once, like one filter as large as its "
                     "whole input. Select a Conv2D layer to see filters.")
-        return f"{node.id} is a {node.type} layer: it has no filters. Select a Conv2D layer to see filters."
+        return f"{node.id} is {a(node.type)} layer: it has no filters. Select a Conv2D layer to see filters."
 
     def _rgb_patch(self, node) -> bool:
         net = self.controller.doc.net
