@@ -177,3 +177,28 @@ def test_deleting_the_shown_layer_falls_back(win, panels, qtbot):
     win.doc.push(RemoveNodes(["conv2"]))
     wait_idle(qtbot, panels.controller)
     assert panels.feature_maps.node_id != "conv2"
+
+
+def test_large_map_axes_end_at_the_map(qtbot):
+    """A 62×62 map in a wide box: the aspect lock leaves room beside it, where the axes must not go on."""
+    from PySide6.QtGui import QPainter, QPixmap
+
+    from convstudio.qt.panels.map_view import MapView
+
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(900, 300)
+    view.show()
+    view.show_map("map", np.random.default_rng(0).random((62, 62), dtype=np.float32), (0.0, 1.0), "viridis")
+    qtbot.wait(50)
+    vb = view.plot.vb
+    (x0, x1), _ = vb.viewRange()
+    assert x0 < -5 and x1 > 67  # the box is wider than the map
+    axis = view.plot.getAxis("bottom")
+    ticks = [v for _, values in axis.tickValues(x0, x1, axis.width()) for v in values]
+    assert ticks and all(0 <= v <= 62 for v in ticks)
+    painter = QPainter(QPixmap(10, 10))
+    (_pen, p1, p2), _, _ = axis.generateDrawSpecs(painter)
+    painter.end()
+    left, right = (axis.mapFromScene(vb.mapViewToScene(QPointF(v, 0))).x() for v in (0, 62))
+    assert p1.x() >= left - 1 and p2.x() <= right + 1
