@@ -149,7 +149,7 @@ class MapView(QWidget):
         self.values = np.asarray(values, dtype=np.float32)
         lo, hi = levels
         if not hi > lo:
-            lo, hi = lo - 0.5, hi + 0.5
+            hi = lo + 1.0  # a constant map sits at the colormap's low end, as its thumbnail does
         self.title.setText(title)
         self.image.setImage(self.values, autoLevels=False)
         self.colorbar.setColorMap(colormaps.colormap(cmap))
