@@ -36,11 +36,14 @@ class MapAxis(pg.AxisItem):
         self.update()
 
     def tickValues(self, minVal, maxVal, size):
-        levels = super().tickValues(minVal, maxVal, size)
-        if self.extent is None:
-            return levels
-        lo, hi = self.extent
-        return [(spacing, [v for v in values if lo <= v <= hi]) for spacing, values in levels]
+        if self.extent is None or maxVal <= minVal:
+            return super().tickValues(minVal, maxVal, size)
+        lo, hi = max(minVal, self.extent[0]), min(maxVal, self.extent[1])
+        if hi <= lo:
+            return []
+        # spaced for the map's own length, and only the labelled level: the empty room adds no numbers
+        levels = super().tickValues(lo, hi, size * (hi - lo) / (maxVal - minVal))
+        return [(spacing, [v for v in values if lo <= v <= hi]) for spacing, values in levels[:1]]
 
     def generateDrawSpecs(self, p):
         specs = super().generateDrawSpecs(p)

@@ -202,3 +202,4 @@ def test_large_map_axes_end_at_the_map(qtbot):
     painter.end()
     left, right = (axis.mapFromScene(vb.mapViewToScene(QPointF(v, 0))).x() for v in (0, 62))
     assert p1.x() >= left - 1 and p2.x() <= right + 1
+    assert (len(ticks) - 1) * 25 <= right - left  # spaced for the map's length: labels never touch
