@@ -344,7 +344,7 @@ def overlapping_cards(net) -> list[tuple[str, str]]:
 def test_a_layer_dropped_on_any_connection_lands_on_free_space(qtbot, dialogs):
     """TinyVGG wraps into columns: some connections are short, some run up to the next column's top."""
     from convstudio.io.templates import load_template
-    from convstudio.qt.main_window import MainWindow
+    from convstudio.qt.app.main_window import MainWindow
 
     win = MainWindow(network=load_template("tinyvgg"))
     qtbot.addWidget(win)

@@ -46,7 +46,7 @@ def label_clashes(scene) -> list[tuple]:
 
 def scene_of(net):
     from convstudio.qt.canvas.scene import CanvasScene
-    from convstudio.qt.document import Document
+    from convstudio.qt.document.document import Document
 
     return CanvasScene(Document(net))
 
