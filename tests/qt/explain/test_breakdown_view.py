@@ -153,3 +153,9 @@ def test_the_wheel_scrolls_the_page_and_ctrl_wheel_zooms_the_picture(qtbot):
     assert bar.value() > 0 and view.field.plot.viewRange() == before
     wheel(Qt.KeyboardModifier.ControlModifier)
     assert view.field.plot.viewRange() != before
+
+
+def test_cell_numbers_never_read_minus_zero():
+    from convstudio.qt.explain.grid_painter import cell_number
+
+    assert cell_number(-0.004) == "0.00" and cell_number(-0.006) == "−0.01" and cell_number(0.25) == "0.25"
