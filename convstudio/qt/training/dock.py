@@ -317,8 +317,9 @@ class TrainPanel(QWidget):
         end, data = self.latest_epoch, self.session.data
         if page == "curves":
             self.curves.draw()
-        elif page == "gradients":
-            self.gradients.draw()
+        elif page == "gradients" and not self.gradients.draw():
+            self._dirty.add(page)  # more layers' lines to add: in the next redraw
+            self._redraw_timer.start()
         elif page == "confusion" and end is not None:
             self.confusion.show_confusion(end.evaluation.confusion, data.labels)
         elif page == "mistakes" and end is not None:
