@@ -324,3 +324,42 @@ def test_gradient_chart_adds_a_deep_networks_layers_a_few_per_draw(qtbot):
     assert not chart.draw()
     assert chart.draw() and set(chart.lines) == set(layers)
     assert chart.lines["conv0"][0].getData()[1].size == 2
+
+
+def test_schedule_and_weight_decay_reach_the_trainer_and_stay_fixed_while_training(qtbot, win, panel, slow_steps):
+    from convstudio.engine.optim import lr_schedule
+
+    assert panel.schedule.currentText() == "constant" and panel.decay.value() == 0.0  # the engine's defaults
+    assert panel.schedule.toolTip() and panel.decay.toolTip()
+    assert panel.config().schedule is None and panel.config().weight_decay == 0.0
+    panel.schedule.setCurrentIndex(panel.schedule.findText("cosine (down to 0)"))
+    panel.decay.setValue(0.0005)
+    panel.epochs.setValue(3)
+    configs, rates = [], []
+    win.training.session.started.connect(configs.append)
+    win.training.session.progress.connect(lambda parcel: rates.extend(e.lr for e in parcel.events))
+    panel.start.click()
+    qtbot.waitUntil(lambda: len(rates) >= 1, timeout=20000)
+    assert not panel.schedule.isEnabled() and not panel.decay.isEnabled() and panel.lr.isEnabled()
+    wait_until_idle(qtbot, win.training.session)
+    assert panel.schedule.isEnabled() and panel.decay.isEnabled()
+    config = configs[-1]
+    assert config.schedule == "cosine" and config.weight_decay == pytest.approx(0.0005)
+    expected = lr_schedule("cosine", config.lr, len(rates))
+    assert rates == pytest.approx([expected(i) for i in range(len(rates))])  # not reset to the base rate
+    assert rates[-1] < rates[0] / 5
+
+
+def test_a_learning_rate_typed_while_training_replaces_the_schedule(qtbot, win, panel, slow_steps):
+    panel.schedule.setCurrentIndex(panel.schedule.findText("step (÷10 every third)"))
+    panel.epochs.setValue(20)
+    rates = []
+    win.training.session.progress.connect(lambda parcel: rates.extend(e.lr for e in parcel.events))
+    panel.start.click()
+    qtbot.waitUntil(lambda: len(rates) >= 1, timeout=20000)
+    panel.lr.setValue(0.004)
+    seen = len(rates)
+    qtbot.waitUntil(lambda: len(rates) >= seen + 2, timeout=10000)
+    assert rates[-1] == pytest.approx(0.004)
+    panel.stop.click()
+    wait_until_idle(qtbot, win.training.session)
