@@ -17,6 +17,10 @@ from convstudio.kernels.args import check_cancel, pair, side_padding
 from convstudio.kernels.gather import gather
 from convstudio.kernels.transpose import scatter_full
 
+# Below this many input channels per group, the input gradient as a convolution is a matrix
+# product with too few rows for BLAS to be efficient; scattering Wᵀ·g then does better.
+MIN_GEMM_ROWS = 8
+
 
 def conv2d_input_grad(g, weight, x_shape, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
                       groups: int = 1, cancel: Callable[[], bool] | None = None) -> np.ndarray:
@@ -28,8 +32,25 @@ def conv2d_input_grad(g, weight, x_shape, stride=(1, 1), padding=((0, 0), (0, 0)
     (pt, pb), (pl, pr) = side_padding(padding)
     h, w = x_shape[2:]
     weight = np.asarray(weight, dtype=g.dtype)
+    kh, kw = weight.shape[2:]
+    reach_h, reach_w = dh * (kh - 1), dw * (kw - 1)
+    if (sh, sw) == (1, 1) and weight.shape[1] >= MIN_GEMM_ROWS and max(pt, pb) <= reach_h and max(pl, pr) <= reach_w:
+        # At stride 1 the transposed convolution is a plain one of g with the flipped, transposed
+        # filters: the forward's fast paths (Winograd included) then serve the backward too.
+        flipped = transposed_filters(weight, groups)[:, :, ::-1, ::-1]
+        pads = ((reach_h - pt, reach_h - pb), (reach_w - pl, reach_w - pr))
+        return conv.conv2d(g, np.ascontiguousarray(flipped), None, padding=pads, dilation=(dh, dw),
+                           groups=groups, cancel=cancel)
     full = scatter_full(g, weight, (sh, sw, dh, dw), groups, (pt + h, pl + w), cancel)
     return np.ascontiguousarray(full[:, :, pt:pt + h, pl:pl + w])
+
+
+def transposed_filters(weight: np.ndarray, groups: int) -> np.ndarray:
+    """(K, C/groups, kH, kW) filters as (C, K/groups, kH, kW): within each group, input and output
+    channels swap roles."""
+    k, cg, kh, kw = weight.shape
+    return weight.reshape(groups, k // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4).reshape(
+        groups * cg, k // groups, kh, kw)
 
 
 def conv2d_weight_grad(x, g, kernel, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),

@@ -27,7 +27,7 @@ class ReLU(_Pointwise):
 
     def backward(self, p, xs, y, w, g, tape, cancel=None):
         """The gradient passes where the input was > 0 and is 0 elsewhere."""
-        return [np.where(xs[0] > 0, g, g.dtype.type(0))], {}
+        return [g * (xs[0] > 0)], {}  # several times faster than np.where with a scalar
 
 
 @register
