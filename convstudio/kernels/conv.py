@@ -23,6 +23,7 @@ from convstudio.kernels.args import (
     pair,
     side_padding,
 )
+from convstudio.kernels.conv_shift import shift_conv2d
 from convstudio.kernels.gather import gather
 from convstudio.kernels.winograd import winograd_conv3x3
 
@@ -31,6 +32,10 @@ MAX_SCRATCH_BYTES = 64 << 20
 # Measured on VGG/ResNet shapes: below these, Winograd's transforms cost more than it saves.
 WINOGRAD_MIN_CHANNELS = 128
 WINOGRAD_MIN_POSITIONS = 576
+# Measured on TinyVGG's layers: narrow layers on large maps spend more writing im2col's column
+# matrix than multiplying it, and the per-tap shifted products win.
+SHIFT_CHANNELS = (8, 32)
+SHIFT_MIN_POSITIONS = 2048
 
 
 def conv2d(
@@ -77,6 +82,9 @@ def conv2d(
         budget = min(MAX_SCRATCH_BYTES // 4, max(TILE_BYTES, 16 * k * c * x.itemsize))
         winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, budget)
         return out
+    if _shift_pays(weight, (sh, sw), groups, ho * wo, x.itemsize * c * (h + pt + pb) * (w + pl + pr)):
+        shift_conv2d(x, weight, bias, ((pt, pb), (pl, pr)), (dh, dw), out, cancel)
+        return out
     geometry = (sh, sw, dh, dw, pt, pl)
     scratch = None
     for n0, n1, r0, r1, c0, c1 in _tiles(n, ho, wo, c * kh * kw * x.itemsize, weight.nbytes):
@@ -101,6 +109,15 @@ def _winograd_pays(weight: np.ndarray, steps, groups: int, positions: int) -> bo
     return (kh == kw == 3 and steps == (1, 1, 1, 1) and groups == 1
             and min(c, k) >= WINOGRAD_MIN_CHANNELS and positions >= WINOGRAD_MIN_POSITIONS
             and 16 * k * c * weight.itemsize <= MAX_SCRATCH_BYTES // 2)
+
+
+def _shift_pays(weight: np.ndarray, steps, groups: int, positions: int, padded_image_bytes: int) -> bool:
+    """Per-tap shifted products (conv_shift) beat im2col for narrow stride-1 layers on large maps;
+    they need one padded image as scratch."""
+    k, c = weight.shape[:2]
+    low, high = SHIFT_CHANNELS
+    return (steps == (1, 1) and groups == 1 and low <= c <= high and k <= high
+            and positions >= SHIFT_MIN_POSITIONS and padded_image_bytes <= TILE_BYTES)
 
 
 def _pointwise(xs: np.ndarray, w3: np.ndarray, b3, out: np.ndarray, cancel) -> None:
