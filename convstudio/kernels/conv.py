@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from convstudio.kernels import parallel
 from convstudio.kernels.args import (
     check_cancel,
     check_image,
@@ -72,19 +73,30 @@ def conv2d(
     out = np.empty((n, k, ho, wo), dtype=x.dtype)
     if out.size == 0:
         return out
+    geometry = (sh, sw, dh, dw, pt, pb, pl, pr)
+    parallel.over_batch(n, lambda a, b: _conv_into(x[a:b], weight, bias, geometry, groups, out[a:b], cancel))
+    return out
+
+
+def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel) -> None:
+    """The convolution of one slice of the batch, written into its slice of out."""
+    sh, sw, dh, dw, pt, pb, pl, pr = geometry
+    n, c, h, w = x.shape
+    k, cg, kh, kw = weight.shape
+    ho, wo = out.shape[2:]
     w3 = weight.reshape(groups, k // groups, cg * kh * kw)
     b3 = None if bias is None else bias.reshape(groups, k // groups, 1)
     if kh == kw == 1 and pt == pb == pl == pr == 0:
         _pointwise(x[:, :, ::sh, ::sw][:, :, :ho, :wo], w3, b3, out, cancel)
-        return out
+        return
     if _winograd_pays(weight, (sh, sw, dh, dw), groups, ho * wo):
         # Transformed weights (<= half the scratch) plus bands of at most a quarter.
-        budget = min(MAX_SCRATCH_BYTES // 4, max(TILE_BYTES, 16 * k * c * x.itemsize))
+        budget = min(parallel.share(MAX_SCRATCH_BYTES) // 4, max(TILE_BYTES, 16 * k * c * x.itemsize))
         winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, budget)
-        return out
+        return
     if _shift_pays(weight, (sh, sw), groups, ho * wo, x.itemsize * c * (h + pt + pb) * (w + pl + pr)):
         shift_conv2d(x, weight, bias, ((pt, pb), (pl, pr)), (dh, dw), out, cancel)
-        return out
+        return
     geometry = (sh, sw, dh, dw, pt, pl)
     scratch = None
     for n0, n1, r0, r1, c0, c1 in _tiles(n, ho, wo, c * kh * kw * x.itemsize, weight.nbytes):
@@ -98,7 +110,6 @@ def conv2d(
         np.matmul(w3, cols.reshape(n1 - n0, groups, cg * kh * kw, -1), out=target)
         if b3 is not None:
             target += b3
-    return out
 
 
 def _winograd_pays(weight: np.ndarray, steps, groups: int, positions: int) -> bool:
@@ -108,7 +119,7 @@ def _winograd_pays(weight: np.ndarray, steps, groups: int, positions: int) -> bo
     k, c, kh, kw = weight.shape
     return (kh == kw == 3 and steps == (1, 1, 1, 1) and groups == 1
             and min(c, k) >= WINOGRAD_MIN_CHANNELS and positions >= WINOGRAD_MIN_POSITIONS
-            and 16 * k * c * weight.itemsize <= MAX_SCRATCH_BYTES // 2)
+            and 16 * k * c * weight.itemsize <= parallel.share(MAX_SCRATCH_BYTES) // 2)
 
 
 def _shift_pays(weight: np.ndarray, steps, groups: int, positions: int, padded_image_bytes: int) -> bool:
@@ -142,7 +153,7 @@ def _tiles(n: int, ho: int, wo: int, bytes_per_position: int, weight_bytes: int)
     row; the output slice of each tile is then a plain strided matrix. The budget grows
     with the weight so that large weights are not re-read for many tiny tiles.
     """
-    budget = min(MAX_SCRATCH_BYTES, max(TILE_BYTES, weight_bytes))
+    budget = min(parallel.share(MAX_SCRATCH_BYTES), max(TILE_BYTES, weight_bytes))
     positions = max(1, budget // max(1, bytes_per_position))
     if positions >= ho * wo:
         step = min(n, positions // (ho * wo))

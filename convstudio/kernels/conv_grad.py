@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from convstudio.kernels import conv
+from convstudio.kernels import conv, parallel
 from convstudio.kernels.args import check_cancel, pair, side_padding
 from convstudio.kernels.conv_shift import shift_weight_grad
 from convstudio.kernels.gather import gather
@@ -45,8 +45,14 @@ def conv2d_input_grad(g, weight, x_shape, stride=(1, 1), padding=((0, 0), (0, 0)
         pads = ((reach_h - pt, reach_h - pb), (reach_w - pl, reach_w - pr))
         return conv.conv2d(g, np.ascontiguousarray(flipped), None, padding=pads, dilation=(dh, dw),
                            groups=groups, cancel=cancel)
-    full = scatter_full(g, weight, (sh, sw, dh, dw), groups, (pt + h, pl + w), cancel)
-    return np.ascontiguousarray(full[:, :, pt:pt + h, pl:pl + w])
+    dx = np.empty((g.shape[0], *x_shape[1:]), dtype=g.dtype)
+
+    def scatter(a: int, b: int) -> None:
+        full = scatter_full(g[a:b], weight, (sh, sw, dh, dw), groups, (pt + h, pl + w), cancel)
+        dx[a:b] = full[:, :, pt:pt + h, pl:pl + w]
+
+    parallel.over_batch(len(dx), scatter)
+    return dx
 
 
 def transposed_filters(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -64,14 +70,18 @@ def conv2d_weight_grad(x, g, kernel, stride=(1, 1), padding=((0, 0), (0, 0)), di
     The positions are g's (N, K, Ho, Wo). Each tile of positions across the batch is gathered
     channel-first, (C·kH·kW, positions), so one matrix product per tile does the whole sum.
     """
-    (sh, sw), (dh, dw) = pair(stride, "stride"), pair(dilation, "dilation")
-    (pt, _), (pl, _) = side_padding(padding)
-    kh, kw = pair(kernel, "kernel")
+    geometry = (pair(stride, "stride"), pair(dilation, "dilation"), side_padding(padding), pair(kernel, "kernel"))
     g = np.asarray(g, dtype=x.dtype)
+    parts = parallel.over_batch(len(x), lambda a, b: _weight_grad(x[a:b], g[a:b], geometry, groups, cancel))
+    return parts[0] if len(parts) == 1 else sum(parts[1:], parts[0])
+
+
+def _weight_grad(x, g, geometry, groups: int, cancel) -> np.ndarray:
+    """The weight gradient of one slice of the batch."""
+    (sh, sw), (dh, dw), ((pt, pb), (pl, pr)), (kh, kw) = geometry
     n, c, h, w = x.shape
     k, ho, wo = g.shape[1:]
     cg, kg = c // groups, k // groups
-    (_, pb), (_, pr) = side_padding(padding)
     padded_image = c * (h + pt + pb) * (w + pl + pr) * x.itemsize
     if (sh, sw) == (1, 1) and cg * kg <= SHIFT_MAX_CHANNEL_PAIRS and padded_image <= conv.TILE_BYTES:
         return shift_weight_grad(x, g, (kh, kw), ((pt, pb), (pl, pr)), (dh, dw), groups, cancel)
