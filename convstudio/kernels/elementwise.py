@@ -22,9 +22,10 @@ def relu(x, out=None) -> np.ndarray:
 
 
 def relu_backward(x, g) -> np.ndarray:
-    """g where x > 0, else 0 (multiplying by the mask is several times faster than np.where)."""
+    """g where x > 0, else 0: g times the mask read as int8 (measured several times faster than
+    np.where, and than multiplying by the bool mask, whose casting loop is slow on fresh memory)."""
     out = np.empty_like(g)
-    return parallel.by_images(out, lambda s: np.multiply(g[s], x[s] > 0, out=out[s]))
+    return parallel.by_images(out, lambda s: np.multiply(g[s], (x[s] > 0).view(np.int8), out=out[s]))
 
 
 def leaky_relu(x, slope: float = 0.01) -> np.ndarray:

@@ -82,7 +82,7 @@ def max_pool2d_backward(x, g, kernel, stride=None, padding=(0, 0), taps=None) ->
     args = _geometry(kernel, stride, padding)
     if taps is None:
         taps = max_pool2d_with_taps(x, *args)[1]
-    return _scatter(g, x.shape, args, lambda t, s: g[s] * (taps[s] == t))
+    return _scatter(g, x.shape, args, lambda t, s: g[s] * (taps[s] == t).view(np.int8))
 
 
 def avg_pool2d_backward(x_shape, g, kernel, stride=None, padding=(0, 0),
