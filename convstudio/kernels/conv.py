@@ -33,6 +33,7 @@ MAX_SCRATCH_BYTES = 64 << 20
 # Measured on VGG/ResNet shapes: below these, Winograd's transforms cost more than it saves.
 WINOGRAD_MIN_CHANNELS = 128
 WINOGRAD_MIN_POSITIONS = 576
+WINOGRAD_MIN_CHANNELS_SPLIT = 64
 # Measured on TinyVGG's layers: narrow layers on large maps spend more writing im2col's column
 # matrix than multiplying it, and the per-tap shifted products win.
 SHIFT_CHANNELS = (8, 32)
@@ -89,7 +90,7 @@ def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel) 
     if kh == kw == 1 and pt == pb == pl == pr == 0:
         _pointwise(x[:, :, ::sh, ::sw][:, :, :ho, :wo], w3, b3, out, cancel)
         return
-    if _winograd_pays(weight, (sh, sw, dh, dw), groups, ho * wo):
+    if winograd_pays(weight.shape, weight.itemsize, (sh, sw, dh, dw), groups, ho * wo):
         # Transformed weights (<= half the scratch) plus bands of at most a quarter.
         budget = min(parallel.share(MAX_SCRATCH_BYTES) // 4, max(TILE_BYTES, 16 * k * c * x.itemsize))
         winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, budget)
@@ -112,14 +113,16 @@ def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel) 
             target += b3
 
 
-def _winograd_pays(weight: np.ndarray, steps, groups: int, positions: int) -> bool:
+def winograd_pays(shape, itemsize: int, steps, groups: int, positions: int) -> bool:
     """Winograd saves 5/9 of the products but adds transforms of the data (~ C + K per
     position) and of the weights (~ C*K, held as scratch): it wins for wide layers on maps
-    that are not tiny."""
-    k, c, kh, kw = weight.shape
+    that are not tiny. Inside a batch-parallel worker the transforms run on every core, not
+    just the BLAS products, so narrower layers already win (measured on VGG's 64-channel block)."""
+    k, c, kh, kw = shape
+    least = WINOGRAD_MIN_CHANNELS_SPLIT if parallel.splitting() else WINOGRAD_MIN_CHANNELS
     return (kh == kw == 3 and steps == (1, 1, 1, 1) and groups == 1
-            and min(c, k) >= WINOGRAD_MIN_CHANNELS and positions >= WINOGRAD_MIN_POSITIONS
-            and 16 * k * c * weight.itemsize <= parallel.share(MAX_SCRATCH_BYTES) // 2)
+            and min(c, k) >= least and positions >= WINOGRAD_MIN_POSITIONS
+            and 16 * k * c * itemsize <= parallel.share(MAX_SCRATCH_BYTES) // 2)
 
 
 def _shift_pays(weight: np.ndarray, steps, groups: int, positions: int, padded_image_bytes: int) -> bool:

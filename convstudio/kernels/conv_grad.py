@@ -17,6 +17,7 @@ from convstudio.kernels.args import check_cancel, pair, side_padding
 from convstudio.kernels.conv_shift import shift_weight_grad
 from convstudio.kernels.gather import gather
 from convstudio.kernels.transpose import scatter_full
+from convstudio.kernels.winograd import winograd_weight_grad3x3
 
 # Below this many input channels per group, the input gradient as a convolution is a matrix
 # product with too few rows for BLAS to be efficient; scattering Wᵀ·g then does better.
@@ -83,6 +84,9 @@ def _weight_grad(x, g, geometry, groups: int, cancel) -> np.ndarray:
     k, ho, wo = g.shape[1:]
     cg, kg = c // groups, k // groups
     padded_image = c * (h + pt + pb) * (w + pl + pr) * x.itemsize
+    if conv.winograd_pays((k, cg, kh, kw), x.itemsize, (sh, sw, dh, dw), groups, ho * wo):
+        budget = min(parallel.share(conv.MAX_SCRATCH_BYTES) // 4, max(conv.TILE_BYTES, 16 * k * c * x.itemsize))
+        return winograd_weight_grad3x3(x, g, ((pt, pb), (pl, pr)), cancel, budget)
     if (sh, sw) == (1, 1) and cg * kg <= SHIFT_MAX_CHANNEL_PAIRS and padded_image <= conv.TILE_BYTES:
         return shift_weight_grad(x, g, (kh, kw), ((pt, pb), (pl, pr)), (dh, dw), groups, cancel)
     grad = np.zeros((groups, kg, cg * kh * kw), dtype=x.dtype)

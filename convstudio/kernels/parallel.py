@@ -44,6 +44,11 @@ def share(total: int) -> int:
     return max(1, total // getattr(_local, "parts", 1))
 
 
+def splitting() -> bool:
+    """Whether this thread runs one slice of a batch split over the cores."""
+    return getattr(_local, "parts", 1) > 1
+
+
 def over_batch(n: int, work: Callable[[int, int], T], min_images: int = 2) -> list[T]:
     """work(n0, n1) on contiguous slices of n images, one per worker, the results in order.
 
