@@ -71,7 +71,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     settings = Path(tempfile.mkdtemp()) / "settings.ini"
     os.environ["CONVSTUDIO_SETTINGS"] = str(settings)
-    from convstudio.qt.main_window import MainWindow
+    from convstudio.qt.app.main_window import MainWindow
 
     window = MainWindow(network=residual_network(500))
     window.resize(1600, 1000)

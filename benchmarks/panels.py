@@ -39,7 +39,7 @@ CASES = {"conv5_3": (512, 14, 14), "conv1_1": (64, 224, 224)}
 
 
 def setup():
-    from convstudio.qt.main_window import MainWindow
+    from convstudio.qt.app.main_window import MainWindow
     from convstudio.qt.panels import install_inspection
 
     window = MainWindow(network=load_template("vgg16"))
@@ -84,7 +84,7 @@ def longest_stall_ms(panels, timeout_s: float = 120.0) -> tuple[float, float]:
 
 def training_stall_ms(images: int, timeout_s: float = 600.0) -> tuple[float, float, int]:
     """Train TinyVGG for one epoch in the Train dock: (longest gap between 10 ms ticks, seconds, batches)."""
-    from convstudio.qt.main_window import MainWindow
+    from convstudio.qt.app.main_window import MainWindow
 
     window = MainWindow(network=load_template("tinyvgg"))
     window.resize(1920, 1080)

@@ -85,7 +85,7 @@ def settle(seconds: float = 0.3) -> None:
 
 def open_window(template: str, size: tuple[int, int] = FULL_HD):
     """A MainWindow with `template` open, shown at `size`, with settings of its own (a first start)."""
-    from convstudio.qt.main_window import MainWindow
+    from convstudio.qt.app.main_window import MainWindow
 
     settings = QSettings(str(Path(tempfile.mkdtemp(dir=TMP)) / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(network=load_template(template), settings=settings)

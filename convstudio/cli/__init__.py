@@ -72,6 +72,6 @@ def _gui_problem(argv: list[str]) -> str | None:
 def gui_main(argv: list[str] | None = None) -> int:
     """Open the app, optionally with a network file."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    from ..qt.app import run_app  # imported here so subcommands never need a display
+    from ..qt.app.launch import run_app  # imported here so subcommands never need a display
 
     return run_app(argv)

@@ -26,7 +26,7 @@ APP = """
 import sys
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
-from convstudio.qt.main_window import MainWindow
+from convstudio.qt.app.main_window import MainWindow
 from convstudio.qt.panels import install_inspection
 window = MainWindow()
 window.show()

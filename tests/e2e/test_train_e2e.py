@@ -30,7 +30,7 @@ from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
 from convstudio.io import load_network
-from convstudio.qt.main_window import MainWindow
+from convstudio.qt.app.main_window import MainWindow
 from convstudio.qt.panels.run_menu import run_menu
 window = MainWindow(network=load_network(sys.argv[1]))
 window.show()

@@ -16,7 +16,7 @@ from convstudio.graph import AddNode, Network
 from convstudio.io import save_network
 from convstudio.io.npz import NpzReader
 from convstudio.io.paths import weights_beside
-from convstudio.qt.panels.weight_book import complete_weights
+from convstudio.engine.weight_book import complete_weights
 
 
 def small_net() -> Network:

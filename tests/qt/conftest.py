@@ -31,7 +31,7 @@ def isolated_settings(tmp_path, monkeypatch):
 
 
 class DialogLog:
-    """Stands in for convstudio.qt.dialogs: records each call and answers as told."""
+    """Stands in for convstudio.qt.app.dialogs: records each call and answers as told."""
 
     def __init__(self):
         self.calls: list[tuple] = []
@@ -68,7 +68,7 @@ class DialogLog:
 
 @pytest.fixture(autouse=True)
 def dialogs(monkeypatch):
-    from convstudio.qt import dialogs as module
+    from convstudio.qt.app import dialogs as module
 
     log = DialogLog()
     for name in ("ask_save_changes", "ask_restore", "show_error", "open_path", "save_path", "about"):
@@ -99,7 +99,7 @@ def small_network() -> Network:
 
 @pytest.fixture
 def window(qtbot, dialogs):
-    from convstudio.qt.main_window import MainWindow
+    from convstudio.qt.app.main_window import MainWindow
 
     win = MainWindow(network=small_network())
     qtbot.addWidget(win)

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QApplication
 
 from convstudio.cli import main
 from convstudio.io import save_network
-from convstudio.qt.main_window import MainWindow
+from convstudio.qt.app.main_window import MainWindow
 
 from .conftest import small_network
 

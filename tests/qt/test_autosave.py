@@ -15,8 +15,8 @@ import numpy as np
 from convstudio.graph import MoveNodes, RemoveNodes, SetParams
 from convstudio.io import load_network
 from convstudio.io.atomic import clean_stale_temps, write_atomic
-from convstudio.qt.autosave import Autosaver, autosave_root, find_autosaves
-from convstudio.qt.document import Document
+from convstudio.qt.document.autosave import Autosaver, autosave_root, find_autosaves
+from convstudio.qt.document.document import Document
 
 from .conftest import small_network
 

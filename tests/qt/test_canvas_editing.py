@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsSceneHoverEvent
 
 from convstudio.graph import Disconnect
 from convstudio.qt.canvas.node_item import HEIGHT, WIDTH
-from convstudio.qt.mime import layer_mime
+from convstudio.qt.canvas.mime import layer_mime
 
 from .conftest import click, drag, small_network
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from convstudio.errors import GraphError
-from convstudio.qt.clipboard import fragment, free_offset, paste_command
+from convstudio.qt.canvas.clipboard import fragment, free_offset, paste_command
 
 from .conftest import small_network
 

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from PySide6.QtGui import QImage
 
-from convstudio.qt.main_window import MainWindow
+from convstudio.qt.app.main_window import MainWindow
 
 from .conftest import small_network
 
@@ -17,7 +17,7 @@ def win(qtbot, monkeypatch, tmp_path):
 
 
 def choose(monkeypatch, path):
-    from convstudio.qt import dialogs
+    from convstudio.qt.app import dialogs
 
     monkeypatch.setattr(dialogs, "export_path", lambda *a, **k: str(path))
 

@@ -24,8 +24,8 @@ class Screen:
 @pytest.mark.parametrize("size", [(1366, 740), (1920, 1050)],
                          ids=["1366x768", "1920x1080"])
 def test_the_default_network_is_whole_and_readable(qtbot, monkeypatch, size):
-    from convstudio.qt import main_window
-    from convstudio.qt.main_window import MainWindow
+    from convstudio.qt.app import main_window
+    from convstudio.qt.app.main_window import MainWindow
 
     monkeypatch.setattr(main_window, "QGuiApplication", Screen(*size))  # the screen less its panel
     win = MainWindow()

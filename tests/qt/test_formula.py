@@ -5,7 +5,7 @@ import pytest
 
 from convstudio.engine.infer import infer
 from convstudio.graph import AddNode, Network
-from convstudio.qt.formula import output_size_lines, parameter_lines
+from convstudio.engine.explain.formula import output_size_lines, parameter_lines
 
 
 def one_layer(type_name, size, params):

@@ -7,9 +7,9 @@ from pathlib import Path
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QKeySequence, QTextDocument
 
-from convstudio.qt.help.glossary import TERMS, glossary_html
-from convstudio.qt.help.shortcuts import shortcut_rows
-from convstudio.qt.help.tour import tour_folder
+from convstudio.qt.app.help.glossary import TERMS, glossary_html
+from convstudio.qt.app.help.shortcuts import shortcut_rows
+from convstudio.qt.app.help.tour import tour_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 

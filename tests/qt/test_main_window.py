@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from convstudio.graph import SetParams
 from convstudio.io import load_network, save_network
 from convstudio.io.templates import template_names, template_titles
-from convstudio.qt.main_window import MainWindow
+from convstudio.qt.app.main_window import MainWindow
 
 from .conftest import small_network
 
@@ -250,7 +250,7 @@ import json, os, tempfile
 os.environ["CONVSTUDIO_SETTINGS"] = os.path.join(tempfile.mkdtemp(), "settings.ini")
 from PySide6.QtWidgets import QApplication, QTabBar
 app = QApplication([])
-from convstudio.qt.main_window import MainWindow
+from convstudio.qt.app.main_window import MainWindow
 window = MainWindow()
 window.resize(1600, 1000)
 window.show()

@@ -4,8 +4,8 @@ from __future__ import annotations
 from PySide6.QtGui import QDrag
 
 from convstudio import layers
-from convstudio.qt.mime import LAYER_MIME
-from convstudio.qt.palette import Palette
+from convstudio.qt.canvas.mime import LAYER_MIME
+from convstudio.qt.canvas.palette import Palette
 
 
 def groups(palette):

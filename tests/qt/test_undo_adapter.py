@@ -6,7 +6,7 @@ import pytest
 from convstudio.errors import GraphError
 from convstudio.graph import Connect, MoveNodes, SetParams
 from convstudio.io import dumps
-from convstudio.qt.document import Document
+from convstudio.qt.document.document import Document
 
 from .conftest import small_network
 

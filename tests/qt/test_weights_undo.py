@@ -13,7 +13,7 @@ from convstudio.engine.transforms import FcToConv
 from convstudio.engine.weights import init_weights, save_weights
 from convstudio.graph import (AddNode, Command, Connect, Disconnect, InsertOnEdge, Macro, MoveNodes,
                               RemoveNodes, Rename, SetMeta, SetParams)
-from convstudio.qt.document import Document
+from convstudio.qt.document.document import Document
 from convstudio.qt.panels.run_controller import RunController
 
 from .panels.conftest import panels_network

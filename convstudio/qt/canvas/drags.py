@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGraphicsPathItem
 from ...errors import GraphError
 from ...graph import Connect, MoveNodes, check_connect
 from .. import style
-from ..document import Document
+from ..document.document import Document
 from .edge_item import curve
 
 _drag_serial = itertools.count()

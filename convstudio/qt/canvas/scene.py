@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGraphicsScene
 
 from ...graph import Change
 from ...layers import fmt_shape
-from ..document import Document
+from ..document.document import Document
 from ..messages import guarded, notify
 from .drags import MoveDrag, WireDrag
 from .edge_item import EdgeItem, EdgeKey

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView
 
-from ..mime import LAYER_MIME, json_paths
+from .mime import LAYER_MIME, json_paths
 from .scene import CanvasScene
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0

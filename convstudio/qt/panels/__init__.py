@@ -125,7 +125,7 @@ def install_inspection(window) -> InspectionPanels:
     maps.attach_gradients(gradients)
     filters.attach_gradients(gradients)
     panels = InspectionPanels(controller, inputs, maps, filters, actions, status, docks, gradients)
-    from .state_probe import maybe_install
+    from ..testing.panels_probe import maybe_install
     maybe_install(panels, window)
     setattr(window, INSTALLED, panels)
     controller.start()

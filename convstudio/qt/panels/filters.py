@@ -20,7 +20,7 @@ from .pager import Pager
 from .run_controller import RunController
 from .selection import has_filters, pick_node
 from .tile_grid import GridScroll, Tile, TileGrid
-from .weight_book import fits
+from ...engine.weight_book import fits
 from .weights_panel import WeightsBar
 
 MAX_SLICES_PER_PAGE = 4096

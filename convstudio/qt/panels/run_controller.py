@@ -23,9 +23,9 @@ from ...errors import ConvStudioError
 from ...graph import Change, Network
 from ...wording import a, counted
 from ..messages import notify
-from . import weight_book
+from ...engine import weight_book
 from .run_worker import InputImages, JobSignals, RunJob, RunOutcome, RunRequest, sample_size
-from .weight_book import InitCache, WeightBook, cache_keys, complete_weights
+from ...engine.weight_book import InitCache, WeightBook, cache_keys, complete_weights
 
 AUTO_RUN_MAX_MACS = 2_000_000_000   # above this, edits do not start a run by themselves
 DEBOUNCE_MS = 80                    # typing a value pushes several edits: run once after them

@@ -21,7 +21,7 @@ from ...engine.infer import Report
 from ...engine.weights import WeightSet
 from ...errors import ConvStudioError, RunCancelled
 from ...graph import Network
-from .weight_book import Completed, InitCache, complete_weights
+from ...engine.weight_book import Completed, InitCache, complete_weights
 
 PROGRESS_S = 0.04  # how often a job reports progress to the window
 

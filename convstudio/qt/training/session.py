@@ -22,7 +22,7 @@ from ...errors import ConvStudioError
 from ...graph import Network, SetMeta
 from ..jobs import Job, start_job
 from ..messages import notify
-from ..panels.weight_book import fits
+from ...engine.weight_book import fits
 from .worker import Controls, Outcome, Parcel, TrainRequest, train_work
 
 PROVISIONAL = "training in progress (not kept yet)"

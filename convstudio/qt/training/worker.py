@@ -20,7 +20,7 @@ from ...engine.infer import Report
 from ...engine.training import BatchEvent, EpochRecord, Evaluation, TrainConfig, Trainer
 from ...engine.weights import WeightSet
 from ...graph import Network
-from ..panels.weight_book import complete_weights
+from ...engine.weight_book import complete_weights
 
 REPORT_EVERY = 0.05   # seconds between progress parcels
 PREVIEW_EVERY = 1.0   # seconds between weight copies for the panels

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWidget
 from convstudio import init_weights, run
 from convstudio.graph import AddNode, Network
 from convstudio.io.templates import load_template
-from convstudio.qt.document import Document
+from convstudio.qt.document.document import Document
 from convstudio.qt.explain.run_source import RunSnapshot, RunSource
 
 

@@ -9,7 +9,7 @@ from convstudio.io.templates import load_template
 from convstudio.qt.explain import install_explain
 from convstudio.qt.explain.fc_view import FcView
 from convstudio.qt.explain.heads_view import HeadsView
-from convstudio.qt.main_window import MainWindow
+from convstudio.qt.app.main_window import MainWindow
 from convstudio.qt.messages import messenger
 
 from .explain_helpers import document
@@ -98,7 +98,7 @@ def test_fc_view_plan_for_lenet(qtbot):
 
 
 def test_table_rows_shrink_when_the_view_widens_and_nothing_scrolls_needlessly(qtbot):
-    from convstudio.qt.document import Document
+    from convstudio.qt.document.document import Document
     from convstudio.qt.explain.controls import WrapScroll
 
     view = FcView(Document(load_template("vgg16")))

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication
 from convstudio.graph import SetParams
 from convstudio.qt.explain import install_explain
 from convstudio.qt.explain.run_source import ControllerSource, LocalSource
-from convstudio.qt.main_window import MainWindow
+from convstudio.qt.app.main_window import MainWindow
 
 from .explain_helpers import FakePanels, conv_net, snapshot
 
@@ -96,7 +96,7 @@ def test_with_the_real_inspection_panels(win, qtbot):
 
 
 def test_local_source_runs_big_networks_only_when_asked(qtbot):
-    from convstudio.qt.document import Document
+    from convstudio.qt.document.document import Document
 
     from .explain_helpers import document
     big = document("vgg16")

@@ -82,7 +82,7 @@ def wait_idle(qtbot, controller, timeout=20000):
 
 
 def make_window(qtbot, network=None, size=(1280, 800)):
-    from convstudio.qt.main_window import MainWindow
+    from convstudio.qt.app.main_window import MainWindow
     from convstudio.qt.panels import install_inspection
 
     win = MainWindow(network=network if network is not None else panels_network())

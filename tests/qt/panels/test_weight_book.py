@@ -8,7 +8,7 @@ from convstudio.engine.infer import infer
 from convstudio.engine.weights import init_weights, refresh_weights
 from convstudio.errors import RunCancelled
 from convstudio.graph import SetParams
-from convstudio.qt.panels.weight_book import InitCache, WeightBook, complete_weights
+from convstudio.engine.weight_book import InitCache, WeightBook, complete_weights
 
 from .conftest import panels_network
 
@@ -60,7 +60,7 @@ def test_dense_weights_refold_into_the_equivalent_convolution_and_back():
     from convstudio.engine.infer import infer
     from convstudio.engine.transforms import fc_to_conv
     from convstudio.graph import AddNode, Network, UndoStack
-    from convstudio.qt.panels.weight_book import complete_weights
+    from convstudio.engine.weight_book import complete_weights
 
     net = Network("fc")
     stack = UndoStack(net)

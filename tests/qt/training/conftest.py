@@ -44,7 +44,7 @@ def messages():
 
 
 def open_window(qtbot, network):
-    from convstudio.qt.main_window import MainWindow
+    from convstudio.qt.app.main_window import MainWindow
 
     win = MainWindow(network=network)
     qtbot.addWidget(win)

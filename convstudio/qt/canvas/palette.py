@@ -5,8 +5,8 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QDrag, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from .. import layers
-from . import style
+from ... import layers
+from .. import style
 from .mime import layer_mime
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole

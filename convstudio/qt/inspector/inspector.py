@@ -14,15 +14,16 @@ from shiboken6 import isValid
 from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QPlainTextEdit, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from .. import layers
-from ..errors import ConvStudioError
-from ..graph import Rename, SetMeta, SetParams
-from ..layers import fmt_shape
-from ..wording import counted
-from . import formula, style
-from .canvas.scene import CanvasScene
-from .document import Document
-from .messages import guarded, notify
+from ... import layers
+from ...engine.explain import formula
+from ...errors import ConvStudioError
+from ...graph import Rename, SetMeta, SetParams
+from ...layers import fmt_shape
+from ...wording import counted
+from .. import style
+from ..canvas.scene import CanvasScene
+from ..document.document import Document
+from ..messages import guarded, notify
 from .param_editors import ParamEditor, editor_for
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QMainWindow, QMenu
 
 from ..actions import action
-from ..messages import guarded
+from ...messages import guarded
 from .glossary import GlossaryDialog
 from .shortcuts import ShortcutsDialog
 from .tour import TourWindow

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QTextBrowser, QVBoxLayout, QWidget
 
-from ...errors import ConvStudioError
+from ....errors import ConvStudioError
 
 TOUR_FILE = "guided-tour.md"
 
@@ -19,7 +19,7 @@ TOUR_FILE = "guided-tour.md"
 def tour_folder() -> Path:
     """The folder holding guided-tour.md and its screenshots/, installed copy first."""
     installed = Path(str(resources.files("convstudio") / "resources" / "tour"))
-    checkout = Path(__file__).resolve().parents[3] / "docs"
+    checkout = Path(__file__).resolve().parents[4] / "docs"
     for folder in (installed, checkout):
         if (folder / TOUR_FILE).is_file():
             return folder

@@ -12,9 +12,9 @@ import re
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtCore import QMimeData
 
-from ..errors import GraphError
-from ..graph import AddNode, Macro, Network, id_prefix
-from ..layers import get
+from ...errors import GraphError
+from ...graph import AddNode, Macro, Network, id_prefix
+from ...layers import get
 from .mime import FRAGMENT_MIME
 
 FORMAT = "convstudio.fragment"

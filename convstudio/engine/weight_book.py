@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ... import layers
-from ...engine import memory
-from ...engine import presets as preset_lib
-from ...engine.infer import Report
-from ...engine.weights import WeightSet, split_keys, expected_shapes, node_rng, read_entries
-from ...io.npz import NpzReader
-from ...errors import ConvStudioError, RunCancelled
-from ...graph import Network
-from ...layers import fmt_shape
+from .. import layers
+from . import memory
+from . import presets as preset_lib
+from .infer import Report
+from .weights import WeightSet, split_keys, expected_shapes, node_rng, read_entries
+from ..io.npz import NpzReader
+from ..errors import ConvStudioError, RunCancelled
+from ..graph import Network
+from ..layers import fmt_shape
 
 
 def preset_arrays(name: str, shapes: dict[str, tuple]) -> dict[str, np.ndarray]:

@@ -11,9 +11,9 @@ from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from ..engine.summary import HEADER, table_rows
-from . import style
-from .document import Document
+from ...engine.summary import HEADER, table_rows
+from .. import style
+from ..document.document import Document
 
 RIGHT_ALIGNED = {4, 5}
 # room for typical values, so cells edited later are not cut off: settings, shape, params, MACs

@@ -6,10 +6,10 @@ count comes from. Pure text: no Qt.
 """
 from __future__ import annotations
 
-from ..engine.explain.window import formula_lines
-from ..engine.infer import NodeReport
-from ..graph import Node
-from ..layers import arithmetic as ar
+from .window import formula_lines
+from ..infer import NodeReport
+from ...graph import Node
+from ...layers import arithmetic as ar
 
 AXES = ("height", "width")
 

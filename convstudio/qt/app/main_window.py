@@ -13,28 +13,28 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QUndoView, QWidget
 from shiboken6 import isValid
 
-from .. import __version__
-from ..errors import ConvStudioError
-from ..graph import Network
-from ..io.templates import DEFAULT, load_template, template_path, template_titles
+from ... import __version__
+from ...errors import ConvStudioError
+from ...graph import Network
+from ...io.templates import DEFAULT, load_template, template_path, template_titles
 from . import dialogs
 from .actions import build_actions, build_menus, build_toolbar
-from .autosave import Autosaver, find_autosaves, restore_into
-from .canvas import CanvasScene, CanvasView
-from .document import Document, starter_network
-from .edit_ops import CanvasEdits
+from ..document.autosave import Autosaver, find_autosaves, restore_into
+from ..canvas import CanvasScene, CanvasView
+from ..document.document import Document, starter_network
+from ..canvas.edit_ops import CanvasEdits
 from .files import FileFlows
 from .help import HelpWindows, fill_help_menu
-from .inspector import Inspector
-from .messages import guarded, messenger, notify
-from .mime import json_paths
-from .palette import Palette
-from .explain import install_explain
-from .panels import install_inspection
+from ..inspector.inspector import Inspector
+from ..messages import guarded, messenger, notify
+from ..canvas.mime import json_paths
+from ..canvas.palette import Palette
+from ..explain import install_explain
+from ..panels import install_inspection
 from .settings import open_settings
 from .status_bar import NetworkStatusBar
-from .summary_dock import SummaryPanel
-from .training import install_training
+from ..panels.summary_dock import SummaryPanel
+from ..training import install_training
 
 Area = Qt.DockWidgetArea
 
@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
             else:
                 self.inspector_dock.raise_()
             QTimer.singleShot(0, self, self._hide_stale_tab_bars)
-        from .geometry_probe import maybe_install
+        from ..testing.geometry_probe import maybe_install
         maybe_install(self)
 
     # -- construction ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ..graph import Command, Network
+from ...graph import Command, Network
 
 MERGEABLE = 1
 

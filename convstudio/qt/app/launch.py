@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from .messages import install_excepthook
+from ..messages import install_excepthook
 from .settings import APPLICATION, ORGANIZATION
 
 

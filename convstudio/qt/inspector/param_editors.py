@@ -16,7 +16,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel,
                                QSpinBox, QWidget)
 
-from ..layers import Param
+from ...layers import Param
 
 INT_LIMIT = 2**31 - 1
 

@@ -22,9 +22,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, QTimer
 from shiboken6 import isValid
 
-from ..engine.weights import save_weights
-from ..io import dumps
-from ..io.atomic import clean_stale_temps, write_atomic
+from ...engine.weights import save_weights
+from ...io import dumps
+from ...io.atomic import clean_stale_temps, write_atomic
 
 DELAY_S = 10
 _counter = itertools.count(1)
@@ -158,7 +158,7 @@ class Autosaver(QObject):
 
 def read_weights(found: Found):
     """The autosaved arrays, or None when the weights were the plain ones."""
-    from ..engine.weights import load_weights
+    from ...engine.weights import load_weights
 
     path = found.folder / "weights.npz"
     return load_weights(path) if found.weights and path.exists() else None
@@ -166,7 +166,7 @@ def read_weights(found: Found):
 
 def restore_into(doc, found: Found) -> None:
     """Replace `doc` with the autosaved network and weights; it stays modified until saved."""
-    from ..io import load_network
+    from ...io import load_network
 
     net = load_network(found.folder / "network.json")
     arrays = read_weights(found)

@@ -12,11 +12,11 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsScene, QMenu
 
-from ..errors import ConvStudioError
-from ..io.atomic import write_atomic
+from ...errors import ConvStudioError
+from ...io.atomic import write_atomic
 from . import dialogs
-from .messages import guarded, notify
-from .panels.background import in_background
+from ..messages import guarded, notify
+from ..panels.background import in_background
 
 MARGIN = 24
 PNG_SCALE = 2  # crisp on high-density screens and in slides
@@ -79,7 +79,7 @@ class Exports:
 
     @guarded
     def pytorch(self) -> None:
-        from ..interop import export_pytorch
+        from ...interop import export_pytorch
 
         self._checked()
         path = self._ask("Export PyTorch code", ".py", "Python files (*.py)")
@@ -90,7 +90,7 @@ class Exports:
 
     @guarded
     def onnx(self) -> None:
-        from ..interop.onnx_export import save_onnx
+        from ...interop.onnx_export import save_onnx
 
         self._checked()
         path = self._ask("Export ONNX model", ".onnx", "ONNX models (*.onnx)")
@@ -105,7 +105,7 @@ class Exports:
     def _weights(self):
         panels = getattr(self.window, "inspection", None)
         if panels is None:
-            from ..engine.weights import init_weights
+            from ...engine.weights import init_weights
 
             return init_weights(self.window.doc.net, 0, self.window.doc.report)
         panels.controller.complete_now()

@@ -27,15 +27,15 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from ..engine.infer import Report, infer
-from ..engine.weights import WeightSet
-from ..graph import Change, Command, Macro, Network, Node, Rename
-from ..io import load_network, save_network
-from ..errors import FormatError
-from ..io.atomic import clean_stale_temps
-from ..io.paths import weights_beside
-from .messages import notify
-from .panels.weight_book import WeightBook, WeightState
+from ...engine.infer import Report, infer
+from ...engine.weights import WeightSet
+from ...graph import Change, Command, Macro, Network, Node, Rename
+from ...io import load_network, save_network
+from ...errors import FormatError
+from ...io.atomic import clean_stale_temps
+from ...io.paths import weights_beside
+from ..messages import notify
+from ...engine.weight_book import WeightBook, WeightState
 from .undo import CommandStack
 
 
@@ -44,7 +44,7 @@ UNTITLED = "Untitled"
 
 def starter_network() -> Network:
     """What File ▸ New gives: one Input layer to build from."""
-    from .. import layers
+    from ... import layers
 
     return Network(UNTITLED, nodes=[Node("image", "Input", layers.get("Input").defaults(), [], (0.0, 0.0))])
 

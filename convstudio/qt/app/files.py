@@ -11,12 +11,12 @@ from typing import Callable
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
-from ..errors import ConvStudioError
-from ..graph import Network, SetMeta
-from ..io.templates import load_template, template_path
+from ...errors import ConvStudioError
+from ...graph import Network, SetMeta
+from ...io.templates import load_template, template_path
 from . import dialogs, settings as app_settings
-from .document import UNTITLED, Document, starter_network
-from .messages import notify
+from ..document.document import UNTITLED, Document, starter_network
+from ..messages import notify
 
 
 class FileFlows(QObject):

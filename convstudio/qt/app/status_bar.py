@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from ..engine.numbers import short
-from ..layers import fmt_shape
-from . import style
-from .document import Document
+from ...engine.numbers import short
+from ...layers import fmt_shape
+from .. import style
+from ..document.document import Document
 
 MESSAGE_MS = 8000
 

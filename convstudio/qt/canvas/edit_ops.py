@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF
 
-from ..errors import GraphError
-from ..graph import (AddNode, Command, Disconnect, InsertOnEdge, Macro, MoveNodes, RemoveNodes,
+from ...errors import GraphError
+from ...graph import (AddNode, Command, Disconnect, InsertOnEdge, Macro, MoveNodes, RemoveNodes,
                      layered_positions)
-from ..graph.layout import ROW
-from ..layers import get
+from ...graph.layout import ROW
+from ...layers import get
 from . import clipboard
-from .canvas.node_item import HEIGHT, WIDTH
-from .canvas.scene import CanvasScene
-from .canvas.view import CanvasView
-from .document import Document
-from .messages import guarded, notify
+from .node_item import HEIGHT, WIDTH
+from .scene import CanvasScene
+from .view import CanvasView
+from ..document.document import Document
+from ..messages import guarded, notify
 
 PASTE_STEP = 230.0  # one layout column: pasted cards land beside the originals, not on top
 

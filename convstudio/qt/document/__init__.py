@@ -1,0 +1,1 @@
+"""The open network as an undoable document (graph, weights, undo stack) and its autosave."""
