@@ -3,13 +3,14 @@ per-tap shifted products), against the loop references and torch.autograd."""
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from convstudio.kernels import conv as conv_module
 from convstudio.kernels import conv_grad, conv_shift
 from convstudio.kernels.conv_grad import conv2d_input_grad, conv2d_weight_grad
 from convstudio.kernels.conv_shift import STEP_BYTES, shift_conv2d, shift_weight_grad
+from convstudio.kernels.winograd import winograd_weight_grad3x3
 from tests.kernels import naive_kernels as naive
 from tests.kernels.test_kernel_conv import close, conv_configs, random
 
@@ -106,3 +107,19 @@ def test_gradients_match_torch(c, k, size, padding, dilation, groups):
         theirs = theirs.numpy()
         assert ours.dtype == np.float32 and ours.shape == theirs.shape
         assert np.abs(ours - theirs).max() <= 1e-4 * np.abs(theirs).max()
+
+
+@SETTINGS
+@given(st.integers(1, 2), st.integers(1, 4), st.integers(1, 4), st.integers(1, 9), st.integers(1, 9),
+       st.tuples(*[st.integers(0, 2)] * 4), st.sampled_from([1, 500, 1 << 20]), st.integers(0, 2**16))
+def test_winograd_weight_gradient_matches_loops(n, c, k, h, w, pads, budget, seed):
+    """The Winograd weight gradient over odd sizes (half-filled tiles), asymmetric padding and bands."""
+    pt, pb, pl, pr = pads
+    assume(h + pt + pb >= 3 and w + pl + pr >= 3)
+    rng = np.random.default_rng(seed)
+    x, weight = random(rng, n, c, h, w), random(rng, k, c, 3, 3)
+    padding = ((pt, pb), (pl, pr))
+    g = random(rng, n, k, h + pt + pb - 2, w + pl + pr - 2)
+    dweight = winograd_weight_grad3x3(x, g, padding, None, budget)
+    geometry = dict(stride=(1, 1), padding=padding, dilation=(1, 1), groups=1)
+    close(dweight, naive.conv2d_grads(x, weight, g, **geometry)[1])
