@@ -10,6 +10,7 @@ than the copy count on wide early layers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -26,7 +27,7 @@ from convstudio.kernels.args import (
 )
 from convstudio.kernels.conv_shift import shift_conv2d
 from convstudio.kernels.gather import gather
-from convstudio.kernels.winograd import winograd_conv3x3
+from convstudio.kernels.winograd import transformed_filters, winograd_conv3x3
 
 TILE_BYTES = 4 << 20
 MAX_SCRATCH_BYTES = 64 << 20
@@ -38,6 +39,8 @@ WINOGRAD_MIN_CHANNELS_SPLIT = 64
 # matrix than multiplying it, and the per-tap shifted products win.
 SHIFT_CHANNELS = (8, 32)
 SHIFT_MIN_POSITIONS = 2048
+# A batch too small to split by images is split by bands of at least this many output rows.
+ROWS_PER_BAND = 8
 
 
 def conv2d(
@@ -75,12 +78,58 @@ def conv2d(
     if out.size == 0:
         return out
     geometry = (sh, sw, dh, dw, pt, pb, pl, pr)
+    if n < 2 * parallel.WORKERS and _bands_read_rows(h, ho, geometry, kh):
+        # Too few images to share out: each worker takes a band of output rows instead.
+        filters = _Once(lambda: transformed_filters(weight))  # Winograd's, made once for all bands
+
+        def band(r0: int, r1: int) -> None:
+            xs, sub = _input_rows(x, geometry, kh, r0, r1)
+            _conv_into(xs, weight, bias, sub, groups, out[:, :, r0:r1], cancel, filters)
+        parallel.over_batch(ho, band, min_images=ROWS_PER_BAND)
+        return out
     parallel.over_batch(n, lambda a, b: _conv_into(x[a:b], weight, bias, geometry, groups, out[a:b], cancel))
     return out
 
 
-def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel) -> None:
-    """The convolution of one slice of the batch, written into its slice of out."""
+def _input_rows(x, geometry, kh: int, r0: int, r1: int):
+    """The input rows that output rows r0 .. r1 read, with the padding left above and below them."""
+    sh, sw, dh, dw, pt, pb, pl, pr = geometry
+    top, bottom = r0 * sh - pt, (r1 - 1) * sh - pt + dh * (kh - 1) + 1  # rows [top, bottom) of padded x
+    a, b = max(0, top), min(x.shape[2], bottom)
+    return x[:, :, a:b], (sh, sw, dh, dw, a - top, bottom - b, pl, pr)
+
+
+def _bands_read_rows(h: int, ho: int, geometry, kh: int) -> bool:
+    """Whether splitting the output rows over the workers gives every band some input rows (very
+    large padding can leave a band all padding) and each band enough rows to be worth it."""
+    parts = min(parallel.WORKERS, ho // ROWS_PER_BAND)
+    if parts < 2:
+        return False
+    for i in range(parts):
+        r0, r1 = ho * i // parts, ho * (i + 1) // parts
+        top, bottom = r0 * geometry[0] - geometry[4], (r1 - 1) * geometry[0] - geometry[4] + geometry[2] * (kh - 1) + 1
+        if min(h, bottom) <= max(0, top):
+            return False
+    return True
+
+
+class _Once:
+    """A value made on first use and then shared, whichever worker asks first."""
+
+    def __init__(self, make):
+        self._make, self._lock, self._value = make, threading.Lock(), None
+
+    def __call__(self):
+        with self._lock:
+            if self._value is None:
+                self._value = self._make()
+            return self._value
+
+
+def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel, filters=None) -> None:
+    """The convolution of one slice of the batch (or band of rows), written into its slice of out.
+
+    ``filters`` gives Winograd's transformed filters when the slices share them."""
     sh, sw, dh, dw, pt, pb, pl, pr = geometry
     n, c, h, w = x.shape
     k, cg, kh, kw = weight.shape
@@ -92,8 +141,9 @@ def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel) 
         return
     if winograd_pays(weight.shape, weight.itemsize, (sh, sw, dh, dw), groups, ho * wo):
         # Transformed weights (<= half the scratch) plus bands of at most a quarter.
-        budget = min(parallel.share(MAX_SCRATCH_BYTES) // 4, max(TILE_BYTES, 16 * k * c * x.itemsize))
-        winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, budget)
+        budget = parallel.share(min(MAX_SCRATCH_BYTES // 4, max(TILE_BYTES, 16 * k * c * x.itemsize)))
+        winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, budget,
+                         None if filters is None else filters())
         return
     if _shift_pays(weight, (sh, sw), groups, ho * wo, x.itemsize * c * (h + pt + pb) * (w + pl + pr)):
         shift_conv2d(x, weight, bias, ((pt, pb), (pl, pr)), (dh, dw), out, cancel)

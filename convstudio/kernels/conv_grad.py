@@ -85,7 +85,7 @@ def _weight_grad(x, g, geometry, groups: int, cancel) -> np.ndarray:
     cg, kg = c // groups, k // groups
     padded_image = c * (h + pt + pb) * (w + pl + pr) * x.itemsize
     if conv.winograd_pays((k, cg, kh, kw), x.itemsize, (sh, sw, dh, dw), groups, ho * wo):
-        budget = min(parallel.share(conv.MAX_SCRATCH_BYTES) // 4, max(conv.TILE_BYTES, 16 * k * c * x.itemsize))
+        budget = parallel.share(min(conv.MAX_SCRATCH_BYTES // 4, max(conv.TILE_BYTES, 16 * k * c * x.itemsize)))
         return winograd_weight_grad3x3(x, g, ((pt, pb), (pl, pr)), cancel, budget)
     if (sh, sw) == (1, 1) and cg * kg <= SHIFT_MAX_CHANNEL_PAIRS and padded_image <= conv.TILE_BYTES:
         return shift_weight_grad(x, g, (kh, kw), ((pt, pb), (pl, pr)), (dh, dw), groups, cancel)

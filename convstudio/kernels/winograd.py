@@ -19,18 +19,25 @@ _G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 _GG = np.kron(_G, _G)
 
 
-def winograd_conv3x3(x, weight, bias, padding, out, cancel, budget: int) -> None:
+def transformed_filters(weight: np.ndarray) -> np.ndarray:
+    """G w Gᵀ for every (output, input) channel pair of 3x3 filters, as (16, K, C)."""
+    k, c = weight.shape[:2]
+    return (_GG.astype(weight.dtype) @ weight.reshape(k * c, 9).T).reshape(16, k, c)
+
+
+def winograd_conv3x3(x, weight, bias, padding, out, cancel, budget: int, u: np.ndarray | None = None) -> None:
     """Write the stride-1, undilated, ungrouped 3x3 convolution of x into out (N, K, Ho, Wo).
 
     Work goes in bands of output rows whose transformed input and products fit ``budget``
-    bytes; ``cancel`` is polled per band.
+    bytes; ``cancel`` is polled per band. ``u``: the filters already transformed (shared by
+    workers that each take a band of the same image).
     """
     n, c, _, _ = x.shape
     k = weight.shape[0]
     ho, wo = out.shape[2:]
     (pt, _), (pl, _) = padding
     th, tw = (ho + 1) // 2, (wo + 1) // 2
-    u = (_GG.astype(x.dtype) @ weight.reshape(k * c, 9).T).reshape(16, k, c)
+    u = transformed_filters(weight) if u is None else u
     rows = max(1, min(th, budget // (16 * (c + k) * (tw + 1) * x.itemsize)))
     phases = np.empty((2, 2, c, rows + 1, tw + 1), dtype=x.dtype)
     v = np.zeros(16 * c * rows * (tw + 1), dtype=x.dtype)

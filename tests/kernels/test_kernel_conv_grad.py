@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from convstudio.kernels import conv as conv_module
-from convstudio.kernels import conv_grad, conv_shift
+from convstudio.kernels import conv_grad, conv_shift, parallel
 from convstudio.kernels.conv_grad import conv2d_input_grad, conv2d_weight_grad
 from convstudio.kernels.conv_shift import STEP_BYTES, shift_conv2d, shift_weight_grad
 from convstudio.kernels.winograd import winograd_weight_grad3x3
@@ -77,6 +77,7 @@ def test_shift_paths_match_loops(cfg, step_bytes):
 
 def test_narrow_layer_takes_the_shift_path(monkeypatch):
     """TinyVGG's shape goes through conv_shift in the forward (and still equals im2col's result)."""
+    monkeypatch.setattr(parallel, "WORKERS", 1)
     rng = np.random.default_rng(0)
     x, weight, bias = random(rng, 2, 10, 50, 50), random(rng, 10, 10, 3, 3), random(rng, 10)
     calls = []
