@@ -9,7 +9,8 @@ Runs alternate (ours, torch, ours, …) with an idle gap; figures are medians, r
 torch, each line ends with the 1-minute load average (the machine may be shared). Neither side
 computes the gradient of the image (a training step has no use for it). Both sides get the same
 number of threads (--threads, default 2): torch's intra-op threads, and ConvStudio's batch
-workers (BLAS at one thread inside each; BLAS at that many threads for a batch of one image).
+workers (BLAS at one thread inside each; a batch too small to split by images is split by bands
+of rows; BLAS at that many threads for work too small to split).
 Peak memory is the engine's traced allocation during one training step.
 """
 from __future__ import annotations
@@ -145,7 +146,7 @@ def main() -> None:
     for lib, _ in parallel._blas_libraries():
         lib.set_num_threads(args.threads)
     print(f"ConvStudio {parallel.WORKERS} batch workers, BLAS at 1 thread in each "
-          f"(a batch of one image: BLAS at {_blas_threads()} threads)", flush=True)
+          f"(work too small to split: BLAS at {_blas_threads()} threads)", flush=True)
     compare("TinyVGG 3×64×64, batch 32", load_template("tinyvgg"), 32, args.repeats)
     compare("VGG-16 blocks 1–3, 3×112×112, batch 8", vgg_stack(), 8, args.repeats)
     if not args.skip_vgg16:

@@ -145,7 +145,7 @@ def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel, 
         winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, budget,
                          None if filters is None else filters())
         return
-    if _shift_pays(weight, (sh, sw), groups, ho * wo, x.itemsize * c * (h + pt + pb) * (w + pl + pr)):
+    if _shift_pays(weight, (sh, sw), groups, ho * wo, x.itemsize * (c * (h + pt + pb) + 2 * k * ho) * (w + pl + pr)):
         shift_conv2d(x, weight, bias, ((pt, pb), (pl, pr)), (dh, dw), out, cancel)
         return
     geometry = (sh, sw, dh, dw, pt, pl)
@@ -175,13 +175,13 @@ def winograd_pays(shape, itemsize: int, steps, groups: int, positions: int) -> b
             and 16 * k * c * itemsize <= parallel.share(MAX_SCRATCH_BYTES) // 2)
 
 
-def _shift_pays(weight: np.ndarray, steps, groups: int, positions: int, padded_image_bytes: int) -> bool:
+def _shift_pays(weight: np.ndarray, steps, groups: int, positions: int, image_bytes: int) -> bool:
     """Per-tap shifted products (conv_shift) beat im2col for narrow stride-1 layers on large maps;
-    they need one padded image as scratch."""
+    their scratch is one padded image and two output-sized sums (image_bytes), kept within a tile."""
     k, c = weight.shape[:2]
     low, high = SHIFT_CHANNELS
     return (steps == (1, 1) and groups == 1 and low <= c <= high and k <= high
-            and positions >= SHIFT_MIN_POSITIONS and padded_image_bytes <= TILE_BYTES)
+            and positions >= SHIFT_MIN_POSITIONS and image_bytes <= TILE_BYTES)
 
 
 def _pointwise(xs: np.ndarray, w3: np.ndarray, b3, out: np.ndarray, cancel) -> None:
