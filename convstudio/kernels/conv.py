@@ -105,9 +105,10 @@ def _bands_read_rows(h: int, ho: int, geometry, kh: int) -> bool:
     parts = min(parallel.WORKERS, ho // ROWS_PER_BAND)
     if parts < 2:
         return False
+    sh, _, dh, _, pt = geometry[:5]
     for i in range(parts):
         r0, r1 = ho * i // parts, ho * (i + 1) // parts
-        top, bottom = r0 * geometry[0] - geometry[4], (r1 - 1) * geometry[0] - geometry[4] + geometry[2] * (kh - 1) + 1
+        top, bottom = r0 * sh - pt, (r1 - 1) * sh - pt + dh * (kh - 1) + 1
         if min(h, bottom) <= max(0, top):
             return False
     return True

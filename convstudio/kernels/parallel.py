@@ -4,8 +4,10 @@ BLAS threads only speed up the matrix products; the copies around them (im2col, 
 Winograd's transforms, col2im, ReLU, pooling) stay on one core. Giving each core whole images
 instead parallelises all of it, and NumPy releases the GIL in each of those loops. While the
 workers run, BLAS is held to one thread so that two workers do not each start two BLAS threads
-on two cores; a batch of one image keeps the BLAS threads. Each worker gets an equal share of the
-scratch budget (`share`), so the memory bound of the serial kernels still holds.
+on two cores (and waiting workers sleep, where BLAS threads spin: on a busy machine that matters
+more than anything else). A convolution with too few images splits its output rows instead; work
+too small to split keeps the BLAS threads. Each worker gets an equal share of the scratch budget
+(`share`), so the memory bound of the serial kernels still holds.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def splitting() -> bool:
 
 
 def over_batch(n: int, work: Callable[[int, int], T], min_images: int = 2) -> list[T]:
-    """work(n0, n1) on contiguous slices of n images, one per worker, the results in order.
+    """work(n0, n1) on contiguous slices of n images (or rows), one per worker, the results in order.
 
     Serial (one call over everything) for fewer than ``min_images`` images per worker, with one
     worker, or when already inside a worker. The calling thread takes the first slice; every
