@@ -19,6 +19,7 @@ from ...engine.execute import run
 from ...engine.weights import WeightSet, init_weights
 from ...errors import ConvStudioError
 from ...graph import Network
+from ..jobs import lower_thread_priority
 from .host import net_of
 
 log = logging.getLogger("convstudio.qt.explain")
@@ -207,6 +208,7 @@ class _Job(QRunnable):
         self.net, self.generation, self.signals = net, generation, _Signals()
 
     def run(self) -> None:
+        lower_thread_priority()  # the window paints first
         snap, error = _compute(self.net)
         try:
             self.signals.done.emit(self.generation, snap, error)

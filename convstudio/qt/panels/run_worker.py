@@ -22,6 +22,7 @@ from ...engine.weights import WeightSet
 from ...errors import ConvStudioError, RunCancelled
 from ...graph import Network
 from ...engine.weight_book import Completed, InitCache, complete_weights
+from ..jobs import lower_thread_priority
 
 PROGRESS_S = 0.04  # how often a job reports progress to the window
 
@@ -111,6 +112,7 @@ class RunJob(QRunnable):
         return self.cancel_flag.is_set()
 
     def run(self) -> None:  # worker thread
+        lower_thread_priority()  # the window paints first
         outcome = RunOutcome(self.request)
         try:
             self._stages(outcome)

@@ -50,6 +50,25 @@ def test_without_panels_a_small_network_runs_by_itself(win, qtbot):
                     tools.source.snapshot().acts["conv"].shape[1] == 2, timeout=3000)
 
 
+def test_a_view_behind_another_tab_catches_up_with_runs_when_brought_to_the_front(win, qtbot):
+    tools = install_explain(win)
+    win.tabifyDockWidget(tools.docks["window"], tools.docks["breakdown"])
+    tools.reveal("window")  # the One Value tab is behind the Window tab
+    win.show()
+    qtbot.waitExposed(win)
+    view = tools.views["breakdown"]
+    qtbot.waitUntil(lambda: tools.source.snapshot() is not None, timeout=3000)
+    QApplication.processEvents()
+    assert view.breakdown is None  # a run nobody sees is not taken apart
+    tools.reveal("breakdown")
+    qtbot.waitUntil(lambda: view.breakdown is not None, timeout=3000)
+    assert view.breakdown.total == pytest.approx(view.breakdown.engine, abs=1e-5)
+    win.doc.push(SetParams("conv", {"filters": 2}))  # on screen: it follows the next run at once
+    qtbot.waitUntil(lambda: view.breakdown is not None and
+                    tools.source.snapshot().acts["conv"].shape[1] == 2, timeout=3000)
+    win.doc.stack.setClean()
+
+
 def test_panels_pixel_and_input_hook(win):
     panels = FakePanels(win.doc)
     tools = install_explain(win, panels)
