@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QGraphicsScene, QMenu
 from ...errors import ConvStudioError
 from ...io.atomic import write_atomic
 from . import dialogs
+from ..jobs import start_job
 from ..messages import guarded, notify
-from ..panels.background import in_background
 
 MARGIN = 24
 PNG_SCALE = 2  # crisp on high-density screens and in slides
@@ -99,8 +99,8 @@ class Exports:
         net = self.window.doc.net
         weights = self._weights()
         notify(f"Writing {Path(path).name}…")
-        in_background(lambda: (save_onnx(net, weights, path), f"Wrote {Path(path).name}.")[1],
-                      notify, lambda text: notify(f"Cannot export ONNX: {text}", "error"))
+        start_job(lambda _job: (save_onnx(net, weights, path), f"Wrote {Path(path).name}.")[1],
+                  on_finished=notify, on_failed=lambda text: notify(f"Cannot export ONNX: {text}", "error"))
 
     def _weights(self):
         panels = getattr(self.window, "inspection", None)

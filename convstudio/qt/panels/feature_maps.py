@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 
 from ...errors import ConvStudioError
 from ...layers import fmt_shape
+from ..jobs import start_job
 from ..messages import guarded, notify
 from . import colormaps, exports, file_dialogs
-from .background import in_background
 from .bars import BarChart, class_names_for
 from .map_render import Ranges, channel_title, channel_tooltip, flat_values, is_flat, thumbnails
 from .map_view import MapView
@@ -416,6 +416,6 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         if not path:
             return None
         acts = dict(results.activations)
-        in_background(lambda: exports.write_activations(path, acts), notify,
-                      lambda text: notify(text, "error"))
+        start_job(lambda _job: exports.write_activations(path, acts), on_finished=notify,
+                  on_failed=lambda text: notify(text, "error"))
         return path
