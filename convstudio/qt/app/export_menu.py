@@ -103,7 +103,7 @@ class Exports:
                   on_finished=notify, on_failed=lambda text: notify(f"Cannot export ONNX: {text}", "error"))
 
     def _weights(self):
-        panels = getattr(self.window, "inspection", None)
+        panels = self.window.inspection
         if panels is None:
             from ...engine.weights import init_weights
 

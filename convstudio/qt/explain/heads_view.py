@@ -13,7 +13,6 @@ from ...engine.explain import HeadComparison, compare_heads, network_head
 from ...errors import ConvStudioError
 from ...wording import a
 from .controls import rich_label
-from .host import net_of
 from .text import bullet_list, count, esc, paragraphs, plain, shape
 
 CELL = "style='padding:2px 8px'"
@@ -78,9 +77,9 @@ class HeadsView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        net = net_of(self.doc)
+        net = self.doc.net
         try:
-            features, hidden, classes = network_head(net, getattr(self.doc, "report", None))
+            features, hidden, classes = network_head(net, self.doc.report)
             self._read = (net.name, (features, hidden, classes))
             whose = f"{esc(net.name)}'s fully connected layers"
         except ConvStudioError:

@@ -25,7 +25,6 @@ from ..messages import guarded
 from ..panels.selection import pick_node, slides
 from . import window_text
 from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, spin
-from .host import net_of
 from .text import esc, paragraphs, plain, shape, swatch
 from .window_canvas import WindowCanvas
 
@@ -118,7 +117,7 @@ class WindowView(QWidget):
 
     # -- what to show ---------------------------------------------------------------------------------
     def show_selection(self, ids: list[str]) -> None:
-        node = pick_node(list(ids), self.node_id, net_of(self.doc), slides)
+        node = pick_node(list(ids), self.node_id, self.doc.net, slides)
         if node != self.node_id or self.sw is None:
             self.node_id = node
             if self.mode.currentIndex() == LAYER:
@@ -142,9 +141,9 @@ class WindowView(QWidget):
 
     def _on_doc_changed(self, change) -> None:
         if change.structural or change.reset:
-            if self.node_id is not None and self.node_id not in net_of(self.doc):
+            if self.node_id is not None and self.node_id not in self.doc.net:
                 self.node_id = None
-            self.node_id = pick_node([], self.node_id, net_of(self.doc), slides)
+            self.node_id = pick_node([], self.node_id, self.doc.net, slides)
             if self.mode.currentIndex() == LAYER:
                 self.refresh()
 
@@ -185,9 +184,9 @@ class WindowView(QWidget):
             return sw, f"<b>Try your own numbers</b> · {kind} on a {v['size']}×{v['size']} input"
         if self.node_id is None:
             return None, "<b>Sliding window</b> — this network has no Conv2D or pooling layer"
-        node = net_of(self.doc).node(self.node_id)
+        node = self.doc.net.node(self.node_id)
         try:
-            sw = node_window(net_of(self.doc), self.node_id, self.doc.report)
+            sw = node_window(self.doc.net, self.node_id, self.doc.report)
         except ConvStudioError as exc:
             return None, f"<b>{esc(self.node_id)}</b> · {node.type} — {esc(exc)}"
         rep = self.doc.report.nodes[self.node_id]
