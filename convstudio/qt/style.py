@@ -1,4 +1,4 @@
-"""Colours and sizes shared by the canvas, palette, inspector and summary, so they agree."""
+"""Every colour of the app in one place, so the canvas, inspector, panels, explain views and charts agree."""
 from __future__ import annotations
 
 from PySide6.QtGui import QColor
@@ -19,6 +19,42 @@ WARNING = QColor("#e69500")
 SELECTED = QColor("#1e6fe0")
 EDGE = QColor("#7b8694")
 OK_TEXT = QColor("#2e7d32")
+
+# Text in rich-text labels (HTML colours)
+WARNING_TEXT = "#a86b00"
+MUTED_TEXT = "#7a828c"
+REFUSED = "#b00020"          # a training setting that cannot work
+BAD = "#c62828"              # wrong or failed: a misclassified sample, a failed run, a window that never reads
+GOOD = OK_TEXT.name()
+
+# Pictures: the explain views' grids and the panels' picks
+PAPER = QColor("#fbfbfc")    # the background of a painted explanation
+PICK = QColor("#e53935")     # a picked pixel, and the input pixels that can change it
+GRID = QColor("#9aa3ad")
+REAL = QColor("#ffffff")
+PAD = QColor("#e3e5e8")
+PAD_HATCH = QColor("#a9afb7")
+TAP = QColor(240, 140, 46, 200)
+TAP_EDGE = QColor("#c05a00")
+FOOTPRINT = QColor("#1e6fe0")
+UNCOVERED = QColor("#f6b3b3")
+UNCOVERED_EDGE = QColor(BAD)
+CURRENT = QColor("#f08c2e")
+TEXT = QColor("#1d232a")
+MUTED = QColor("#5b6570")
+VISITED = QColor("#fde3c8")
+# Tableau-20-like categorical colours: one per kernel weight in the sharing matrix
+CATEGORICAL = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+               "#9c755f", "#bab0ac", "#86bcb6", "#d37295", "#8cd17d", "#b6992d", "#499894", "#f1ce63",
+               "#a0cbe8", "#ffbe7d", "#d4a6c8", "#79706e")
+
+# Charts: class-score bars and training curves
+BAR = QColor("#9aa5b1")
+TOP = QColor("#d9712b")
+TRAIN = "#1f77b4"
+VAL = "#d9712b"
+LAYER_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22")
 
 
 def family_color(family: str) -> QColor:

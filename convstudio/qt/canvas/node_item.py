@@ -73,7 +73,7 @@ def _tooltip(node: Node, decl, rep: NodeReport | None) -> str:
         for d in rep.errors:
             lines.append(f"<span style='color:{style.ERROR.name()}'><b>Error:</b> {escape(d.text)}</span>")
         for d in rep.warnings:
-            lines.append(f"<span style='color:#a86b00'><b>Warning:</b> {escape(d.text)}</span>")
+            lines.append(f"<span style='color:{style.WARNING_TEXT}'><b>Warning:</b> {escape(d.text)}</span>")
         if rep.blocked_by:
             lines.append(f"Shape unknown until <b>{escape(rep.blocked_by)}</b> is fixed.")
     return "<br>".join(lines)
@@ -226,7 +226,7 @@ class NodeItem(QGraphicsItem):
         small = QFontMetrics(card_font(11))
         params = next((t for t in (face.params, face.params.replace(" params", ""))
                        if small.horizontalAdvance(t) <= room), "")  # a long shape keeps the line to itself
-        painter.setPen(QColor("#7a828c"))
+        painter.setPen(QColor(style.MUTED_TEXT))
         painter.setFont(card_font(11))
         painter.drawText(row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, params)
         painter.setFont(card_font(12, True))

@@ -18,6 +18,7 @@ from ...engine.explain.backprop import PoolWindow, pool_window
 from ...errors import ConvStudioError
 from ..messages import guarded
 from ..panels.selection import has_filters, pick_node
+from .. import style
 from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
 from .field_image import FieldImage
 from .run_source import RunSource
@@ -25,7 +26,7 @@ from .term_list import TermList
 from .text import count, esc, num, paragraphs, plain, shape, signed
 
 INLINE_TERMS = 6
-MAX_MARK = "#2e7d32"  # up to this many partial sums are written out in the sum line
+MAX_MARK = style.GOOD  # up to this many partial sums are written out in the sum line
 
 
 def sum_html(b: Breakdown) -> str:

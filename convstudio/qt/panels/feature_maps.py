@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ...errors import ConvStudioError
 from ...layers import fmt_shape
 from ..jobs import start_job
+from .. import style
 from ..messages import guarded, notify
 from . import colormaps, exports, file_dialogs
 from .bars import BarChart, class_names_for
@@ -276,9 +277,9 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         elif c.pending:
             text, colour = self.note.text(), None  # about to change: keep what is shown
         elif c.error and c.results is not None:
-            text, colour = f"{c.error.rstrip('.')}. The maps below are from the last run that worked.", "#c62828"
+            text, colour = f"{c.error.rstrip('.')}. The maps below are from the last run that worked.", style.BAD
         elif c.stale:
-            text, colour = "Out of date: the network, image or weights changed since this run. Press F5.", "#a86b00"
+            text, colour = "Out of date: the network, image or weights changed since this run. Press F5.", style.WARNING_TEXT
         else:
             text, colour = "", ""
         if colour is None:

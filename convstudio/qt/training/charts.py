@@ -14,11 +14,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from ...engine.training import BatchEvent, EpochRecord
 from ..panels.map_view import tidy_axis
 
-TRAIN = "#1f77b4"
-VAL = "#d9712b"
+from ..style import LAYER_COLOURS, TRAIN, VAL
 RAW = (31, 119, 180, 60)
-LAYER_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-                 "#7f7f7f", "#bcbd22")
 
 
 def _plot(title: str, left: str, tip: str, log_y: bool = False) -> pg.PlotWidget:

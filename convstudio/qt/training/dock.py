@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QGridLayo
 from ...engine.datasets import dataset_names
 from ...engine.training import TrainConfig
 from ..messages import guarded
+from .. import style
 from .charts import CurvesChart, GradientChart
 from .gallery import ConfusionTable, MistakesGrid, SampleStrip
 from .session import TrainSession
@@ -18,7 +19,7 @@ from .worker import Parcel
 
 FOLDER = "Folder…"
 OPTIMIZERS = {"Adam": "adam", "AdamW": "adamw", "SGD (momentum 0.9)": "sgd"}
-ERROR_STYLE = "color:#b00020"
+ERROR_STYLE = f"color:{style.REFUSED}"
 REDRAW_MS = 250  # charts are redrawn at most four times a second
 
 
@@ -253,7 +254,7 @@ class TrainPanel(QWidget):
             self.pipeline.setText("")
             return
         total = len(data.y_train) + len(data.y_val)
-        warn = f"<br><span style='color:#a86b00'>{len(data.warnings)} warning(s): {data.warnings[0]}</span>" \
+        warn = f"<br><span style='color:{style.WARNING_TEXT}'>{len(data.warnings)} warning(s): {data.warnings[0]}</span>" \
             if data.warnings else ""
         self.pipeline.setText(f"<b>{data.name}</b>: {total:,} images in {len(data.labels)} classes "
                               f"({len(data.y_train):,} for training, {len(data.y_val):,} for validation).<br>"
