@@ -60,7 +60,7 @@ def pool_table_html(pw: PoolWindow, source: str, is_max: bool) -> str:
                 text = f"<b style='color:{MAX_MARK}'>▶ {text}</b>"
             cells.append(f"<td align='right' style='padding:2px 6px'>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    table = f"<table border='1' cellspacing='0' style='border-color:#9aa3ad'>{''.join(rows)}</table>"
+    table = f"<table border='1' cellspacing='0' style='border-color:{style.GRID.name()}'>{''.join(rows)}</table>"
     if not is_max:
         return (f"It is the average of this window of {esc(source)}:{table}In backpropagation each of these "
                 f"{kh * kw} inputs gets the same share of its gradient (see the Backprop tab).")

@@ -9,8 +9,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 
-from ..style import (CATEGORICAL, CURRENT, FOOTPRINT, GRID, MUTED, PAD, PAD_HATCH, REAL, TAP, TAP_EDGE,  # noqa: F401
-                     TEXT, UNCOVERED, UNCOVERED_EDGE)
+from ..style import (CATEGORICAL, CELL_EDGE, CURRENT, FOOTPRINT, GRID, MUTED, PAD, PAD_HATCH, REAL, TAP, TAP_EDGE,  # noqa: F401
+                     TEXT, UNCOVERED, UNCOVERED_EDGE, WHITE)
 
 
 NEG = np.array([33, 102, 172], dtype=np.float64)   # blue for negative values
@@ -31,7 +31,7 @@ def heat(value: float, scale: float) -> QColor:
 
 def ink_for(fill: QColor) -> QColor:
     """Black or white text, whichever reads better on `fill`."""
-    return QColor("#ffffff") if fill.lightnessF() < 0.55 else TEXT
+    return QColor(WHITE) if fill.lightnessF() < 0.55 else TEXT
 
 
 def hatch(p: QPainter, rect: QRectF, color: QColor = PAD_HATCH) -> None:
@@ -88,5 +88,5 @@ def value_grid(p: QPainter, origin_x: float, origin_y: float, cell: float, value
                 continue
             v = float(values[r, c])
             fill = heat(v, scale)
-            fill_cell(p, rect, fill, QColor("#c3c8ce"))
+            fill_cell(p, rect, fill, CELL_EDGE)
             cell_text(p, rect, f"{v:.{digits}f}".replace("-", "−"), ink_for(fill))

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from ...engine.explain import HeadComparison, compare_heads, network_head
 from ...errors import ConvStudioError
 from ...wording import a
+from .. import style
 from .controls import rich_label
 from .text import bullet_list, count, esc, paragraphs, plain, shape
 
@@ -31,7 +32,7 @@ def _table(title: str, layers, widths, params: int, macs: int) -> str:
             f"<th align='right' {CELL}>MACs</th></tr>")
     total = (f"<tr><td {CELL}><b>total</b></td><td align='right' {CELL}><b>{count(params)}</b></td>"
              f"<td align='right' {CELL}><b>{count(macs)}</b></td></tr>")
-    return (f"<table cellspacing='0' style='border:1px solid #c8cdd3; margin-bottom:8px'>{head}"
+    return (f"<table cellspacing='0' style='border:1px solid {style.TABLE_BORDER}; margin-bottom:8px'>{head}"
             f"{_rows(layers, widths)}{total}</table>")
 
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...engine.explain import ClassScore, ScoreMaps
 from ...engine.receptive import Field
+from .. import style
 from . import grid_painter as gp
 from .field_image import display_rgb
 
@@ -48,8 +49,8 @@ class ScoreBars(QWidget):
         self.items = []
         x = np.arange(len(self.ranking))
         heights = [r.probability for r in self.ranking]
-        brushes = [pg.mkBrush(gp.CURRENT if i == 0 else "#9aa5b1") for i in range(len(self.ranking))]
-        bars = pg.BarGraphItem(x=x, height=heights, width=0.7, brushes=brushes, pen=pg.mkPen("#6b7580"))
+        brushes = [pg.mkBrush(gp.CURRENT if i == 0 else style.BAR) for i in range(len(self.ranking))]
+        bars = pg.BarGraphItem(x=x, height=heights, width=0.7, brushes=brushes, pen=pg.mkPen(style.BAR_EDGE))
         self.plot.addItem(bars)
         self.items.append(bars)
         for i, r in enumerate(self.ranking):
@@ -97,7 +98,7 @@ class ScoreMapView(QWidget):
         self.colorbar = pg.ColorBarItem(values=(0, 1), width=12, interactive=False,
                                         colorMap=pg.colormap.get("viridis"))
         self.colorbar.setImageItem(self.overlay, insert_in=self.plot)
-        self.colorbar.axis.setTextPen("#333333")
+        self.colorbar.axis.setTextPen(style.CHART_TEXT)
         self.maps: ScoreMaps | None = None
         self.rect = QRectF()
         layout = QVBoxLayout(self)

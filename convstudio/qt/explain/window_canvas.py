@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...engine.explain import SlidingWindow
@@ -214,7 +214,7 @@ class WindowCanvas(QWidget):
         if r0 >= r1 or c0 >= c1:
             return
         box = g.rect(r0, c0).united(g.rect(r1 - 1, c1 - 1))
-        p.setPen(QPen(QColor("#2d3640"), 2))
+        p.setPen(QPen(style.INPUT_EDGE, 2))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(box)
 

@@ -23,6 +23,7 @@ from ...engine.explain.window import SLIDING
 from ...errors import ConvStudioError
 from ..messages import guarded
 from ..panels.selection import pick_node, slides
+from .. import style
 from . import window_text
 from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, spin
 from .text import esc, paragraphs, plain, shape, swatch
@@ -95,9 +96,9 @@ class WindowView(QWidget):
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
         self.legend.setText("&nbsp;&nbsp;".join([
-            swatch("#f08c2e", "taps (multiplied by a weight)"), swatch("#1e6fe0", "footprint k̂×k̂", "▭"),
-            swatch("#a9afb7", "padding", "▨"), swatch("#e57373", "never read"),
-            swatch("#2d3640", "real input", "▭")]))
+            swatch(style.CURRENT.name(), "taps (multiplied by a weight)"), swatch(style.FOOTPRINT.name(), "footprint k̂×k̂", "▭"),
+            swatch(style.PAD_HATCH.name(), "padding", "▨"), swatch(style.NEVER_READ, "never read"),
+            swatch(style.INPUT_EDGE.name(), "real input", "▭")]))
 
     def _connect(self) -> None:
         self.mode.currentIndexChanged.connect(lambda _i: self.refresh())

@@ -29,7 +29,7 @@ from .param_editors import ParamEditor, editor_for
 
 def heading(text: str) -> QLabel:
     label = QLabel(text)
-    label.setStyleSheet("font-weight: 600; color: #46505c; margin-top: 8px;")
+    label.setStyleSheet(f"font-weight: 600; color: {style.HEADING_TEXT}; margin-top: 8px;")
     return label
 
 
@@ -180,7 +180,7 @@ class Inspector(QScrollArea):
         if problems:
             error = bool(rep.errors)
             self.diagnostics.setStyleSheet(
-                f"QLabel {{ background: {'#fdecea' if error else '#fff6e0'}; padding: 4px 6px; "
+                f"QLabel {{ background: {style.ERROR_BACK if error else style.WARNING_BACK}; padding: 4px 6px; "
                 f"border-left: 4px solid {(style.ERROR if error else style.WARNING).name()}; }}")
 
     @staticmethod
@@ -191,7 +191,7 @@ class Inspector(QScrollArea):
         rows = [f"in {ins} → out <b>{fmt_shape(rep.shape)}</b>"]
         if rep.params is not None:
             rows.append(f"parameters: <b>{rep.params:,}</b>")
-            rows += [f"<span style='color:#5d6670'>{escape(t)}</span>" for t in formula.parameter_lines(node, rep)]
+            rows += [f"<span style='color:{style.FORMULA_TEXT}'>{escape(t)}</span>" for t in formula.parameter_lines(node, rep)]
         if rep.macs:
             rows.append(f"MACs: <b>{rep.macs:,}</b>")
         if rep.receptive_field is not None:

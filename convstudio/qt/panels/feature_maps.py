@@ -273,7 +273,7 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         if c.busy and c.busy_seconds() < NOTE_DELAY_S:
             self._note_timer.start(int(NOTE_DELAY_S * 1000))
         if c.busy and c.busy_seconds() >= NOTE_DELAY_S:
-            text, colour = "Running… the maps below are from the previous run.", "#555"
+            text, colour = "Running… the maps below are from the previous run.", style.NOTE_TEXT
         elif c.pending:
             text, colour = self.note.text(), None  # about to change: keep what is shown
         elif c.error and c.results is not None:

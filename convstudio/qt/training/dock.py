@@ -258,7 +258,7 @@ class TrainPanel(QWidget):
             if data.warnings else ""
         self.pipeline.setText(f"<b>{data.name}</b>: {total:,} images in {len(data.labels)} classes "
                               f"({len(data.y_train):,} for training, {len(data.y_val):,} for validation).<br>"
-                              f"<span style='color:#555'>Pipeline: {data.pipeline}</span>{warn}")
+                              f"<span style='color:{style.NOTE_TEXT}'>Pipeline: {data.pipeline}</span>{warn}")
 
     # -- training ------------------------------------------------------------------------------------
     def _started(self, config: TrainConfig) -> None:

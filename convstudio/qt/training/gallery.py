@@ -52,7 +52,7 @@ class SampleStrip(QWidget):
         counts = data.counts()
         for k, label in enumerate(data.labels[:max_classes]):
             train, val = counts[label]
-            name = QLabel(f"<b>{label}</b> <span style='color:#666'>{train} + {val}</span>")
+            name = QLabel(f"<b>{label}</b> <span style='color:{style.COUNT_TEXT}'>{train} + {val}</span>")
             name.setToolTip(f"Class {k} “{label}”: {train} training and {val} validation images")
             self.grid.addWidget(name, k, 0)
             self.rows.append(label)
