@@ -6,11 +6,17 @@ Cases: TinyVGG at 64×64 with a batch of 32, and a VGG-style stack (VGG-16's fir
 at 112×112 with a batch of 8, plus VGG-16's forward alone at 224×224. Both sides compute the
 same loss on the same weights; PyTorch runs the module `convstudio export --to pytorch` writes.
 Runs alternate (ours, torch, ours, …) with an idle gap; figures are medians, ratios are ours ÷
-torch. Peak memory is the engine's traced allocation during one training step.
+torch, each line ends with the 1-minute load average (the machine may be shared). Neither side
+computes the gradient of the image (a training step has no use for it). Both sides get the same
+number of threads (--threads, default 2): torch's intra-op threads, and ConvStudio's batch
+workers (BLAS at one thread inside each; a batch too small to split by images is split by bands
+of rows; BLAS at that many threads for work too small to split).
+Peak memory is the engine's traced allocation during one training step.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -29,6 +35,7 @@ from convstudio import init_weights, run  # noqa: E402
 from convstudio.engine.gradients import gradients  # noqa: E402
 from convstudio.graph import AddNode, Network  # noqa: E402
 from convstudio.io.templates import load_template  # noqa: E402
+from convstudio.kernels import parallel  # noqa: E402
 
 GAP = 0.2
 
@@ -54,7 +61,8 @@ def vgg_stack() -> Network:
 
 def ours_step(net, x, labels, weights) -> float:
     start = time.perf_counter()
-    gradients(net, x, labels, weights)
+    # As Trainer.step: no dL/d(image), which torch does not compute either (its input needs no grad).
+    gradients(net, x, labels, weights, input_gradient=False)
     return (time.perf_counter() - start) * 1e3
 
 
@@ -96,10 +104,10 @@ def compare(name, net, batch, repeats, forward_only=False):
     if theirs:
         mt = statistics.median(theirs)
         line += f"   torch {mt:8.1f} ms   ratio {mo / mt:5.2f}×"
-    print(line, flush=True)
+    print(line + f"   (load average {os.getloadavg()[0]:.2f})", flush=True)
     if not forward_only:
         tracemalloc.start()
-        gradients(net, x, labels, weights)
+        gradients(net, x, labels, weights, input_gradient=False)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         print(f"{'':<34} peak traced memory of one step: {peak / 2**20:.0f} MB", flush=True)
@@ -118,15 +126,27 @@ def _torch_call(model, xt, yt, forward_only) -> float:
     return torch_step(model, xt, yt)
 
 
+def _blas_threads() -> int:
+    threads = [threads for _, threads in parallel._blas_libraries()]
+    return max(threads, default=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--skip-vgg16", action="store_true", help="leave out VGG-16's forward at 224×224")
+    parser.add_argument("--threads", type=int, default=2, help="threads for each side (default 2, the cores here)")
     args = parser.parse_args()
     if torch is None:
         print("PyTorch is not installed: printing ConvStudio's figures only")
     else:
-        torch.set_num_threads(2)
+        torch.set_num_threads(args.threads)
+        print(f"threads: torch {torch.get_num_threads()}", end="; ")
+    parallel.WORKERS = args.threads
+    for lib, _ in parallel._blas_libraries():
+        lib.set_num_threads(args.threads)
+    print(f"ConvStudio {parallel.WORKERS} batch workers, BLAS at 1 thread in each "
+          f"(work too small to split: BLAS at {_blas_threads()} threads)", flush=True)
     compare("TinyVGG 3×64×64, batch 32", load_template("tinyvgg"), 32, args.repeats)
     compare("VGG-16 blocks 1–3, 3×112×112, batch 8", vgg_stack(), 8, args.repeats)
     if not args.skip_vgg16:

@@ -22,7 +22,8 @@ from .infer import Report, infer
 from .losses import LOSSES
 from .weights import WeightSet, check_weights, init_weights, node_rng
 
-# Activations, their gradients and the saved intermediates (x̂, masks) are all kept at once.
+# Activations, their gradients and the saved intermediates (x̂, masks, pooling's arg-max taps, each
+# at most the size of its layer's output) are all kept at once.
 BACKWARD_FACTOR = 3
 
 

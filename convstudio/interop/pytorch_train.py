@@ -16,6 +16,7 @@ import numpy as np
 from .. import __version__
 from ..engine.data.dataset import Dataset
 from ..engine.gradients import logit_node, output_node
+from ..engine.optim import SCHEDULES
 from ..engine.training import EVAL_BATCH, TrainConfig, default_lr
 from ..graph import Network
 from .names import class_name, python_names
@@ -65,6 +66,8 @@ def export_training_script(net: Network, data: Dataset, data_file: str, source: 
         "WEIGHT_DECAY": repr(config.weight_decay),
         "SEED": repr(config.seed),
         "EVAL_BATCH": repr(EVAL_BATCH),
+        "SCHEDULE": repr(config.schedule or "constant"),
+        "SCHEDULES": repr(list(SCHEDULES)),
     }
     body = _TRAINING
     for key, value in values.items():
@@ -95,7 +98,7 @@ def _header(net: Network, data: Dataset, data_file: str, source: str | None, scr
         "Rank 0 prints one line per epoch and writes --out (default weights.npz): float32 arrays keyed",
         "\"<layer id>/<name>\", BatchNorm running statistics included, the layout ConvStudio opens.",
     ])
-    imports = ["argparse", "os", "sys", "time", "", "import numpy as np", "import torch",
+    imports = ["argparse", "math", "os", "sys", "time", "", "import numpy as np", "import torch",
                "import torch.distributed as dist", "import torch.nn.functional as F", "from torch import nn",
                "from torch.nn.parallel import DistributedDataParallel",
                "from torch.utils.data import DataLoader, DistributedSampler, TensorDataset"]
@@ -125,6 +128,9 @@ def parse_args():
                    help="images per step over all processes (default %(default)s)")
     p.add_argument("--optimizer", choices=@OPTIMIZERS@, default=@OPTIMIZER@, help="default %(default)s")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default 0.01 for SGD, 0.001 for Adam)")
+    p.add_argument("--schedule", choices=@SCHEDULES@, default=@SCHEDULE@,
+                   help="learning rate per step, as `convstudio train`: step (x0.1 after each third of the "
+                        "steps) or cosine (to 0 at the last step); default %(default)s")
     p.add_argument("--momentum", type=float, default=@MOMENTUM@, help="SGD momentum (default %(default)s)")
     p.add_argument("--weight-decay", type=float, default=@WEIGHT_DECAY@,
                    help="L2 penalty (AdamW: decoupled decay; default %(default)s)")
@@ -132,6 +138,9 @@ def parse_args():
     p.add_argument("--weights", help="start from these ConvStudio weights (.npz) instead of PyTorch's initialisation")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="auto: cuda when available")
     p.add_argument("--out", default="weights.npz", help="where rank 0 writes the trained weights (default %(default)s)")
+    p.add_argument("--checkpoint", default="checkpoint.pt",
+                   help="where rank 0 keeps the weights, optimizer and schedule after each epoch (default %(default)s)")
+    p.add_argument("--resume", action="store_true", help="continue from --checkpoint after its last epoch")
     return p.parse_args()
 
 
@@ -177,6 +186,35 @@ def make_optimizer(args, parameters):
         return torch.optim.SGD(parameters, lr=lr, momentum=args.momentum, weight_decay=args.weight_decay)
     kind = torch.optim.Adam if args.optimizer == "adam" else torch.optim.AdamW
     return kind(parameters, lr=lr, weight_decay=args.weight_decay)
+
+
+def lr_factor(kind, total_steps):
+    """The learning rate of each 0-based step as a factor of the base rate: ConvStudio's schedules."""
+    every = max(1, total_steps // 3)
+    if kind == "step":
+        return lambda step: 0.1 ** (step // every)
+    if kind == "cosine":
+        return lambda step: (1 + math.cos(math.pi * min(step, total_steps) / total_steps)) / 2
+    return lambda step: 1.0
+
+
+def save_checkpoint(path, epoch, model, optimizer, scheduler):
+    """Everything a resumed run needs, written atomically."""
+    partial = path + ".partial"
+    torch.save({"epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict()}, partial)
+    os.replace(partial, path)
+
+
+def resume(path, model, optimizer, scheduler, device):
+    """Restore a checkpoint; returns the last epoch it finished."""
+    if not os.path.isfile(path):
+        fail(f"--resume: {path}: no such checkpoint")
+    state = torch.load(path, map_location=device, weights_only=True)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    return int(state["epoch"])
 
 
 def evaluate(model, x, y, device):
@@ -231,10 +269,13 @@ def main():
     sampler = DistributedSampler(TensorDataset(x_train, y_train), num_replicas=world, rank=rank, shuffle=True,
                                  seed=args.seed)
     loader = DataLoader(sampler.dataset, batch_size=args.batch_size // world, sampler=sampler)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(args.schedule, args.epochs * len(loader)))
+    done = resume(args.checkpoint, model, optimizer, scheduler, device) if args.resume else 0
     if rank == 0:
         print(f"{len(y_train)} training and {len(y_val)} validation images, {world} process(es) on {device.type}, "
-              f"{args.optimizer}, batch {args.batch_size}, {args.epochs} epochs, seed {args.seed}", flush=True)
-    for epoch in range(1, args.epochs + 1):
+              f"{args.optimizer}, {args.schedule} schedule, batch {args.batch_size}, {args.epochs} epochs, "
+              f"seed {args.seed}" + (f", resumed after epoch {done}" if done else ""), flush=True)
+    for epoch in range(done + 1, args.epochs + 1):
         sampler.set_epoch(epoch)
         net.train()
         start = time.perf_counter()
@@ -246,6 +287,7 @@ def main():
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            scheduler.step()
             totals += torch.tensor([loss.item() * len(yb), (logits.argmax(1) == yb).sum().item(), len(yb)],
                                    dtype=torch.float64, device=device)
         if world > 1:
@@ -254,8 +296,9 @@ def main():
             val_loss, val_acc = evaluate(model, x_val, y_val, device)
             n = max(totals[2].item(), 1)
             print(f"epoch {epoch}/{args.epochs}  train loss {totals[0].item() / n:.4f} acc {totals[1].item() / n:.1%}"
-                  f"  validation loss {val_loss:.4f} acc {val_acc:.1%}  {time.perf_counter() - start:.1f} s",
-                  flush=True)
+                  f"  validation loss {val_loss:.4f} acc {val_acc:.1%}  lr {optimizer.param_groups[0]['lr']:.6g}"
+                  f"  {time.perf_counter() - start:.1f} s", flush=True)
+            save_checkpoint(args.checkpoint, epoch, model, optimizer, scheduler)
     if rank == 0:
         save_npz(model, args.out)
         print(f"wrote {args.out}", flush=True)

@@ -10,10 +10,12 @@ than the copy count on wide early layers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
 
+from convstudio.kernels import parallel
 from convstudio.kernels.args import (
     check_cancel,
     check_image,
@@ -23,14 +25,22 @@ from convstudio.kernels.args import (
     pair,
     side_padding,
 )
+from convstudio.kernels.conv_shift import shift_conv2d
 from convstudio.kernels.gather import gather
-from convstudio.kernels.winograd import winograd_conv3x3
+from convstudio.kernels.winograd import transformed_filters, winograd_conv3x3
 
 TILE_BYTES = 4 << 20
 MAX_SCRATCH_BYTES = 64 << 20
 # Measured on VGG/ResNet shapes: below these, Winograd's transforms cost more than it saves.
 WINOGRAD_MIN_CHANNELS = 128
 WINOGRAD_MIN_POSITIONS = 576
+WINOGRAD_MIN_CHANNELS_SPLIT = 64
+# Measured on TinyVGG's layers: narrow layers on large maps spend more writing im2col's column
+# matrix than multiplying it, and the per-tap shifted products win.
+SHIFT_CHANNELS = (8, 32)
+SHIFT_MIN_POSITIONS = 2048
+# A batch too small to split by images is split by bands of at least this many output rows.
+ROWS_PER_BAND = 8
 
 
 def conv2d(
@@ -67,16 +77,78 @@ def conv2d(
     out = np.empty((n, k, ho, wo), dtype=x.dtype)
     if out.size == 0:
         return out
+    geometry = (sh, sw, dh, dw, pt, pb, pl, pr)
+    if n < 2 * parallel.WORKERS and _bands_read_rows(h, ho, geometry, kh):
+        # Too few images to share out: each worker takes a band of output rows instead.
+        filters = _Once(lambda: transformed_filters(weight))  # Winograd's, made once for all bands
+
+        def band(r0: int, r1: int) -> None:
+            xs, sub = _input_rows(x, geometry, kh, r0, r1)
+            _conv_into(xs, weight, bias, sub, groups, out[:, :, r0:r1], cancel, filters)
+        parallel.over_batch(ho, band, min_images=ROWS_PER_BAND)
+        return out
+    parallel.over_batch(n, lambda a, b: _conv_into(x[a:b], weight, bias, geometry, groups, out[a:b], cancel))
+    return out
+
+
+def _input_rows(x, geometry, kh: int, r0: int, r1: int):
+    """The input rows that output rows r0 .. r1 read, with the padding left above and below them."""
+    sh, sw, dh, dw, pt, pb, pl, pr = geometry
+    top, bottom = r0 * sh - pt, (r1 - 1) * sh - pt + dh * (kh - 1) + 1  # rows [top, bottom) of padded x
+    a, b = max(0, top), min(x.shape[2], bottom)
+    return x[:, :, a:b], (sh, sw, dh, dw, a - top, bottom - b, pl, pr)
+
+
+def _bands_read_rows(h: int, ho: int, geometry, kh: int) -> bool:
+    """Whether splitting the output rows over the workers gives every band some input rows (very
+    large padding can leave a band all padding) and each band enough rows to be worth it."""
+    parts = min(parallel.WORKERS, ho // ROWS_PER_BAND)
+    if parts < 2:
+        return False
+    sh, _, dh, _, pt = geometry[:5]
+    for i in range(parts):
+        r0, r1 = ho * i // parts, ho * (i + 1) // parts
+        top, bottom = r0 * sh - pt, (r1 - 1) * sh - pt + dh * (kh - 1) + 1
+        if min(h, bottom) <= max(0, top):
+            return False
+    return True
+
+
+class _Once:
+    """A value made on first use and then shared, whichever worker asks first."""
+
+    def __init__(self, make):
+        self._make, self._lock, self._value = make, threading.Lock(), None
+
+    def __call__(self):
+        with self._lock:
+            if self._value is None:
+                self._value = self._make()
+            return self._value
+
+
+def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel, filters=None) -> None:
+    """The convolution of one slice of the batch (or band of rows), written into its slice of out.
+
+    ``filters`` gives Winograd's transformed filters when the slices share them."""
+    sh, sw, dh, dw, pt, pb, pl, pr = geometry
+    n, c, h, w = x.shape
+    k, cg, kh, kw = weight.shape
+    ho, wo = out.shape[2:]
     w3 = weight.reshape(groups, k // groups, cg * kh * kw)
     b3 = None if bias is None else bias.reshape(groups, k // groups, 1)
     if kh == kw == 1 and pt == pb == pl == pr == 0:
         _pointwise(x[:, :, ::sh, ::sw][:, :, :ho, :wo], w3, b3, out, cancel)
-        return out
-    if _winograd_pays(weight, (sh, sw, dh, dw), groups, ho * wo):
+        return
+    if winograd_pays(weight.shape, weight.itemsize, (sh, sw, dh, dw), groups, ho * wo):
         # Transformed weights (<= half the scratch) plus bands of at most a quarter.
-        budget = min(MAX_SCRATCH_BYTES // 4, max(TILE_BYTES, 16 * k * c * x.itemsize))
-        winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, budget)
-        return out
+        budget = parallel.share(min(MAX_SCRATCH_BYTES // 4, max(TILE_BYTES, 16 * k * c * x.itemsize)))
+        winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, budget,
+                         None if filters is None else filters())
+        return
+    if _shift_pays(weight, (sh, sw), groups, ho * wo, x.itemsize * (c * (h + pt + pb) + 2 * k * ho) * (w + pl + pr)):
+        shift_conv2d(x, weight, bias, ((pt, pb), (pl, pr)), (dh, dw), out, cancel)
+        return
     geometry = (sh, sw, dh, dw, pt, pl)
     scratch = None
     for n0, n1, r0, r1, c0, c1 in _tiles(n, ho, wo, c * kh * kw * x.itemsize, weight.nbytes):
@@ -90,17 +162,27 @@ def conv2d(
         np.matmul(w3, cols.reshape(n1 - n0, groups, cg * kh * kw, -1), out=target)
         if b3 is not None:
             target += b3
-    return out
 
 
-def _winograd_pays(weight: np.ndarray, steps, groups: int, positions: int) -> bool:
+def winograd_pays(shape, itemsize: int, steps, groups: int, positions: int) -> bool:
     """Winograd saves 5/9 of the products but adds transforms of the data (~ C + K per
     position) and of the weights (~ C*K, held as scratch): it wins for wide layers on maps
-    that are not tiny."""
-    k, c, kh, kw = weight.shape
+    that are not tiny. Inside a batch-parallel worker the transforms run on every core, not
+    just the BLAS products, so narrower layers already win (measured on VGG's 64-channel block)."""
+    k, c, kh, kw = shape
+    least = WINOGRAD_MIN_CHANNELS_SPLIT if parallel.splitting() else WINOGRAD_MIN_CHANNELS
     return (kh == kw == 3 and steps == (1, 1, 1, 1) and groups == 1
-            and min(c, k) >= WINOGRAD_MIN_CHANNELS and positions >= WINOGRAD_MIN_POSITIONS
-            and 16 * k * c * weight.itemsize <= MAX_SCRATCH_BYTES // 2)
+            and min(c, k) >= least and positions >= WINOGRAD_MIN_POSITIONS
+            and 16 * k * c * itemsize <= parallel.share(MAX_SCRATCH_BYTES) // 2)
+
+
+def _shift_pays(weight: np.ndarray, steps, groups: int, positions: int, image_bytes: int) -> bool:
+    """Per-tap shifted products (conv_shift) beat im2col for narrow stride-1 layers on large maps;
+    their scratch is one padded image and two output-sized sums (image_bytes), kept within a tile."""
+    k, c = weight.shape[:2]
+    low, high = SHIFT_CHANNELS
+    return (steps == (1, 1) and groups == 1 and low <= c <= high and k <= high
+            and positions >= SHIFT_MIN_POSITIONS and image_bytes <= TILE_BYTES)
 
 
 def _pointwise(xs: np.ndarray, w3: np.ndarray, b3, out: np.ndarray, cancel) -> None:
@@ -125,7 +207,7 @@ def _tiles(n: int, ho: int, wo: int, bytes_per_position: int, weight_bytes: int)
     row; the output slice of each tile is then a plain strided matrix. The budget grows
     with the weight so that large weights are not re-read for many tiny tiles.
     """
-    budget = min(MAX_SCRATCH_BYTES, max(TILE_BYTES, weight_bytes))
+    budget = min(parallel.share(MAX_SCRATCH_BYTES), max(TILE_BYTES, weight_bytes))
     positions = max(1, budget // max(1, bytes_per_position))
     if positions >= ho * wo:
         step = min(n, positions // (ho * wo))

@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from convstudio.kernels import parallel
 from convstudio.kernels.args import floating
 
 
 def relu(x, out=None) -> np.ndarray:
     """max(x, 0)."""
     x = floating(x)
-    return np.maximum(x, x.dtype.type(0), out=out)
+    if x.ndim == 0:
+        return np.maximum(x, x.dtype.type(0), out=out)
+    out = np.empty_like(x) if out is None else out
+    return parallel.by_images(out, lambda s: np.maximum(x[s], x.dtype.type(0), out=out[s]))
+
+
+def relu_backward(x, g) -> np.ndarray:
+    """g where x > 0, else 0: g times the mask read as int8 (measured several times faster than
+    np.where, and than multiplying by the bool mask, whose casting loop is slow on fresh memory)."""
+    out = np.empty_like(g)
+    return parallel.by_images(out, lambda s: np.multiply(g[s], (x[s] > 0).view(np.int8), out=out[s]))
 
 
 def leaky_relu(x, slope: float = 0.01) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from convstudio.kernels import parallel
 from convstudio.kernels.args import check_image, floating, out_size, pair
 
 
@@ -71,15 +72,17 @@ def _pool(x, kernel, stride, padding, mode: str) -> np.ndarray:
     return out
 
 
-def max_pool2d_backward(x, g, kernel, stride=None, padding=(0, 0)) -> np.ndarray:
+def max_pool2d_backward(x, g, kernel, stride=None, padding=(0, 0), taps=None) -> np.ndarray:
     """dL/dx of max_pool2d: each window's gradient goes wholly to its maximum.
 
     The arg-max is found tap by tap in PyTorch's scan order with a strict comparison, so
-    on ties the first position wins; overlapping windows add their gradients.
+    on ties the first position wins; overlapping windows add their gradients. ``taps`` is
+    the arg-max that `max_pool2d_with_taps` kept during the forward (found again when None).
     """
     args = _geometry(kernel, stride, padding)
-    taps = argmax_taps(x, *args)
-    return _scatter(g, x.shape, args, lambda t, gt: np.where(taps == t, gt, gt.dtype.type(0)))
+    if taps is None:
+        taps = max_pool2d_with_taps(x, *args)[1]
+    return _scatter(g, x.shape, args, lambda t, s: g[s] * (taps[s] == t).view(np.int8))
 
 
 def avg_pool2d_backward(x_shape, g, kernel, stride=None, padding=(0, 0),
@@ -90,7 +93,7 @@ def avg_pool2d_backward(x_shape, g, kernel, stride=None, padding=(0, 0),
         g = g * _padding_share(x_shape[2:], kernel, stride, padding, g.dtype)
     args = _geometry(kernel, stride, padding)
     share = g / g.dtype.type(args[0][0] * args[0][1])
-    return _scatter(share, x_shape, args, lambda t, gt: gt)
+    return _scatter(share, x_shape, args, lambda t, s: share[s])
 
 
 def global_avg_pool2d_backward(x_shape, g) -> np.ndarray:
@@ -99,24 +102,40 @@ def global_avg_pool2d_backward(x_shape, g) -> np.ndarray:
     return np.broadcast_to(g / g.dtype.type(h * w), (n, c, h, w)).copy()
 
 
-def argmax_taps(x, kernel, stride, padding) -> np.ndarray:
-    """For every output of max_pool2d, the index i·kW + j of the window tap holding its max."""
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+def max_pool2d_with_taps(x, kernel, stride=None, padding=(0, 0)) -> tuple[np.ndarray, np.ndarray]:
+    """max_pool2d's output and, for every output, the index i·kW + j of the window tap holding
+    its max (the smallest integer type that counts the taps), for the backward to keep."""
+    args = (kh, kw), (sh, sw), (ph, pw) = _geometry(kernel, stride, padding)
     x = floating(x)
     n, c, h, w = x.shape
     ho, wo = out_size(h, kh, sh, 2 * ph), out_size(w, kw, sw, 2 * pw)
+    best = np.empty((n, c, ho, wo), dtype=x.dtype)
+    taps = np.empty(best.shape, dtype=np.min_scalar_type(kh * kw - 1))
+    parallel.by_images(best, lambda s: _max_with_taps(x[s], best[s], taps[s], args))
+    return best, taps
+
+
+def _max_with_taps(x, best, taps, args) -> None:
+    """Fill best and taps for these images: the first tap, then each later tap that is strictly
+    larger (PyTorch's scan order, so ties keep the first position)."""
+    (kh, kw), (sh, sw), (ph, pw) = args
+    ho, wo = best.shape[2:]
     padded = _padded(x, ph, pw, -np.inf)
-    best = padded[:, :, 0: (ho - 1) * sh + 1: sh, 0: (wo - 1) * sw + 1: sw].copy()
-    taps = np.zeros(best.shape, dtype=np.int32)
+    best[...] = padded[:, :, 0: (ho - 1) * sh + 1: sh, 0: (wo - 1) * sw + 1: sw]
+    taps[...] = 0
+    wins = np.empty(best.shape, dtype=bool)
+    step = np.empty_like(taps)
     for i in range(kh):
         for j in range(kw):
             if i == j == 0:
                 continue
             tap = padded[:, :, i: i + (ho - 1) * sh + 1: sh, j: j + (wo - 1) * sw + 1: sw]
-            wins = tap > best
-            np.copyto(best, tap, where=wins)
-            taps[wins] = i * kw + j
-    return taps
+            np.greater(tap, best, out=wins)
+            np.maximum(best, tap, out=best)
+            # taps = wins ? t : taps, as integer arithmetic (masked copies are ~10x slower)
+            np.subtract(taps.dtype.type(i * kw + j), taps, out=step)
+            step *= wins
+            taps += step
 
 
 def _geometry(kernel, stride, padding):
@@ -135,12 +154,30 @@ def _padded(x, ph, pw, fill):
 
 
 def _scatter(g, x_shape, args, share) -> np.ndarray:
-    """Add share(tap, g) of every window tap into the padded input's gradient, then crop."""
+    """Add share(tap, images) of every window tap into the padded input's gradient, then crop.
+
+    Windows that do not overlap (stride >= kernel) write each input position at most once, so
+    each tap's share is written straight into place instead of being added.
+    """
     (kh, kw), (sh, sw), (ph, pw) = args
     n, c, h, w = x_shape
     ho, wo = g.shape[2:]
-    dx = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=g.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            dx[:, :, i: i + (ho - 1) * sh + 1: sh, j: j + (wo - 1) * sw + 1: sw] += share(i * kw + j, g)
-    return np.ascontiguousarray(dx[:, :, ph:ph + h, pw:pw + w])
+    apart = sh >= kh and sw >= kw
+    tiled = (sh, sw) == (kh, kw) and (ho * sh, wo * sw) == (h + 2 * ph, w + 2 * pw)  # every position written
+    dx = np.empty((n, c, h, w), dtype=g.dtype)
+
+    def fill(s: slice) -> None:
+        part = dx[s] if not (ph or pw) else np.empty((len(dx[s]), c, h + 2 * ph, w + 2 * pw), dtype=g.dtype)
+        if not tiled:
+            part[...] = 0
+        for i in range(kh):
+            for j in range(kw):
+                view = part[:, :, i: i + (ho - 1) * sh + 1: sh, j: j + (wo - 1) * sw + 1: sw]
+                if apart:
+                    view[...] = share(i * kw + j, s)
+                else:
+                    view += share(i * kw + j, s)
+        if ph or pw:
+            dx[s] = part[:, :, ph:ph + h, pw:pw + w]
+
+    return parallel.by_images(dx, fill)

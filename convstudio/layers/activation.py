@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from ..kernels.elementwise import relu_backward
 from .base import LayerType
 from .params import Param
 from .registry import register
@@ -27,7 +28,7 @@ class ReLU(_Pointwise):
 
     def backward(self, p, xs, y, w, g, tape, cancel=None):
         """The gradient passes where the input was > 0 and is 0 elsewhere."""
-        return [np.where(xs[0] > 0, g, g.dtype.type(0))], {}
+        return [relu_backward(xs[0], g)], {}
 
 
 @register

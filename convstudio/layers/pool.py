@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from .. import kernels
-from ..kernels.pool import avg_pool2d_backward, global_avg_pool2d_backward, max_pool2d_backward
+from ..kernels.pool import (avg_pool2d_backward, global_avg_pool2d_backward, max_pool2d_backward,
+                            max_pool2d_with_taps)
 from .base import GLOBAL, LayerType, ShapeError, Window, fmt_pair, require_image
 from .conv import sliding_shape, sliding_warnings
 from .params import Param
@@ -70,9 +71,15 @@ class MaxPool2D(_Pool):
     def forward(self, p, xs, w, cancel=None):
         return kernels.max_pool2d(xs[0], *self._args(p))
 
+    def forward_train(self, p, xs, w, tape, cancel=None):
+        """The forward that also keeps each window's arg-max (one byte per output for small
+        windows), so the backward need not search the windows again."""
+        out, tape.saved["taps"] = max_pool2d_with_taps(xs[0], *self._args(p))
+        return out
+
     def backward(self, p, xs, y, w, g, tape, cancel=None):
         """Each window's gradient goes wholly to the position of its maximum; the rest get 0."""
-        return [max_pool2d_backward(xs[0], g, *self._args(p))], {}
+        return [max_pool2d_backward(xs[0], g, *self._args(p), taps=tape.saved.get("taps"))], {}
 
 
 @register

@@ -13,6 +13,7 @@ from interop_helpers import build
 
 from convstudio.cli import main
 from convstudio.engine.datasets import load_dataset
+from convstudio.engine.optim import lr_schedule
 from convstudio.engine.training import TrainConfig, Trainer
 from convstudio.engine.weights import init_weights, load_weights, save_weights
 from convstudio.io import save_network
@@ -68,7 +69,7 @@ def test_script_imports_only_torch_and_numpy(tmp_path):
     tree = ast.parse(script.read_text(encoding="utf-8"))
     modules = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     modules |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert modules == {"argparse", "os", "sys", "time", "numpy", "torch"}
+    assert modules == {"argparse", "math", "os", "sys", "time", "numpy", "torch"}
     with np.load(data) as d:
         assert d["x_train"].shape == (24, 1, 8, 8) and d["x_val"].shape == (6, 1, 8, 8)
         assert d["x_train"].dtype == np.float32 and d["y_train"].dtype == np.int64
@@ -147,3 +148,46 @@ def test_class_count_mismatch_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "3 classes" in err and "10 scores" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def epoch_lrs(out: str) -> list[float]:
+    return [float(line.split("  lr ")[1].split()[0]) for line in out.splitlines() if line.startswith("epoch ")]
+
+
+@pytest.mark.parametrize("schedule", ["step", "cosine"])
+def test_schedules_are_convstudio_s(tmp_path, schedule):
+    """The learning rate after each epoch is the one `convstudio train`'s schedule gives that step."""
+    script, _ = export_script(tmp_path, tiny(batch_norm=False))
+    out = run_script(script, "--epochs", "3", "--batch-size", "8", "--optimizer", "sgd", "--lr", "0.1",
+                     "--schedule", schedule, cwd=tmp_path)
+    steps = 3  # 24 training images in batches of 8
+    expected = lr_schedule(schedule, 0.1, 3 * steps)
+    assert epoch_lrs(out) == pytest.approx([expected(e * steps) for e in (1, 2, 3)], abs=1e-9)
+    assert f"{schedule} schedule" in out
+
+
+def test_resume_continues_where_the_checkpoint_stopped(tmp_path):
+    """One epoch, then a second resumed from the checkpoint (Adam's moments included), trains the same
+    weights as two epochs in one run."""
+    net = tiny()
+    script, _ = export_script(tmp_path, net)
+    run_script(script, "--epochs", "2", "--batch-size", "8", "--out", "straight.npz", "--checkpoint", "a.pt",
+               cwd=tmp_path)
+    run_script(script, "--epochs", "1", "--batch-size", "8", "--out", "first.npz", "--checkpoint", "b.pt",
+               cwd=tmp_path)
+    out = run_script(script, "--epochs", "2", "--batch-size", "8", "--out", "resumed.npz", "--checkpoint", "b.pt",
+                     "--resume", cwd=tmp_path)
+    assert "resumed after epoch 1" in out and out.count("epoch 2/2") == 1 and "epoch 1/2" not in out
+    straight, resumed = load_weights(tmp_path / "straight.npz", net), load_weights(tmp_path / "resumed.npz", net)
+    first = load_weights(tmp_path / "first.npz", net)
+    assert not np.allclose(first["conv"]["weight"], resumed["conv"]["weight"])
+    for nid, ws in straight.items():
+        for name, value in ws.items():
+            np.testing.assert_allclose(resumed[nid][name], value, rtol=1e-6, atol=1e-7, err_msg=f"{nid}/{name}")
+
+
+def test_resume_without_a_checkpoint_is_one_line(tmp_path):
+    script, _ = export_script(tmp_path, tiny())
+    proc = subprocess.run([sys.executable, "-I", "-c", WITHOUT_CONVSTUDIO, str(script), "--resume", "--checkpoint",
+                           "missing.pt"], cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 2 and proc.stderr.strip() == "error: --resume: missing.pt: no such checkpoint"

@@ -100,3 +100,30 @@ def softmax(x, axis):
     x = x.astype(np.float64)
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def conv2d_grads(x, weight, g, stride, padding, dilation, groups):
+    """(dL/dx, dL/dW) of conv2d for the upstream gradient g: each product x·w of the forward
+    sends g·w back to x and g·x back to w."""
+    x, weight, g = x.astype(np.float64), weight.astype(np.float64), g.astype(np.float64)
+    n, _, h, w = x.shape
+    k, cg, kh, kw = weight.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    (pt, _), (pl, _) = padding
+    ho, wo = g.shape[2:]
+    kg = k // groups
+    dx, dweight = np.zeros_like(x), np.zeros_like(weight)
+    for b in range(n):
+        for oc in range(k):
+            grp = oc // kg
+            for oy in range(ho):
+                for ox in range(wo):
+                    for ic in range(cg):
+                        for i in range(kh):
+                            for j in range(kw):
+                                iy = oy * sh + i * dh - pt
+                                ix = ox * sw + j * dw - pl
+                                if 0 <= iy < h and 0 <= ix < w:
+                                    dx[b, grp * cg + ic, iy, ix] += g[b, oc, oy, ox] * weight[oc, ic, i, j]
+                                    dweight[oc, ic, i, j] += g[b, oc, oy, ox] * x[b, grp * cg + ic, iy, ix]
+    return dx, dweight

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from convstudio.errors import RunCancelled
 from convstudio.kernels import conv as conv_module
+from convstudio.kernels import parallel
 from convstudio.kernels import conv2d, conv_transpose2d
 from convstudio.kernels.winograd import winograd_conv3x3
 from tests.kernels import naive_kernels as naive
@@ -79,6 +80,8 @@ def test_winograd_matches_loops(n, c, k, h, w, pads, budget, seed):
 
 
 def test_wide_layers_take_the_winograd_path(monkeypatch):
+    """On one core; split over several, the bands are smaller and narrower layers qualify."""
+    monkeypatch.setattr(parallel, "WORKERS", 1)
     calls = []
     monkeypatch.setattr(conv_module, "winograd_conv3x3", lambda *args: calls.append(args))
     x = np.zeros((1, 128, 24, 24), np.float32)

@@ -1,0 +1,121 @@
+"""Batch-parallel kernels: the split covers every image once, errors surface after every slice has
+finished, and each kernel gives the serial result."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from convstudio import kernels
+from convstudio.kernels import parallel
+from convstudio.kernels.conv_grad import conv2d_input_grad, conv2d_weight_grad
+from convstudio.kernels.elementwise import relu_backward
+from convstudio.kernels.pool import avg_pool2d_backward, max_pool2d_backward, max_pool2d_with_taps
+
+
+@pytest.fixture
+def workers(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_SPLIT_VALUES", 1)
+
+    def use(count):
+        monkeypatch.setattr(parallel, "WORKERS", count)
+    return use
+
+
+def test_slices_cover_the_batch_in_order(workers):
+    workers(3)
+    seen = []
+    results = parallel.over_batch(8, lambda a, b: seen.append((a, b)) or (a, b))
+    assert results == sorted(seen) and results[0][0] == 0 and results[-1][1] == 8
+    assert all(results[i][1] == results[i + 1][0] for i in range(len(results) - 1)) and len(results) == 3
+
+
+def test_small_batches_and_nested_calls_stay_serial(workers):
+    workers(2)
+    assert parallel.over_batch(3, lambda a, b: (a, b)) == [(0, 3)]  # fewer than 2 images per worker
+    inner = parallel.over_batch(4, lambda a, b: parallel.over_batch(b - a, lambda c, d: (c, d)))
+    assert inner == [[(0, 2)], [(0, 2)]]
+
+
+def test_an_error_surfaces_after_every_slice_finished(workers):
+    workers(2)
+    done, release = [], threading.Event()
+
+    def work(a, b):
+        if a == 0:
+            raise ValueError("first slice failed")
+        release.wait(5)
+        done.append(a)
+
+    timer = threading.Timer(0.2, release.set)
+    timer.start()
+    with pytest.raises(ValueError, match="first slice"):
+        parallel.over_batch(4, work)
+    assert done == [2]
+
+
+def test_blas_threads_are_restored(workers):
+    workers(2)
+    before = [threads for _, threads in parallel._blas_libraries()]
+    inside = parallel.over_batch(4, lambda a, b: [t for _, t in parallel._blas_libraries()])
+    assert all(t == 1 for part in inside for t in part) or not before
+    assert [threads for _, threads in parallel._blas_libraries()] == before
+
+
+def both(workers, compute):
+    """compute() with one worker and with two."""
+    workers(1)
+    serial = compute()
+    workers(2)
+    return serial, compute()
+
+
+@pytest.mark.parametrize("c, k, size, padding, stride", [
+    (10, 10, 40, 0, 1), (3, 10, 20, 1, 1), (128, 128, 24, 1, 1), (6, 4, 19, 2, 2), (4, 4, 20, 9, 1)])
+def test_convolution_and_its_gradients_equal_the_serial_result(workers, c, k, size, padding, stride):
+    rng = np.random.default_rng(c + k)
+    x = rng.standard_normal((6, c, size, size)).astype(np.float32)
+    weight = (rng.standard_normal((k, c, 3, 3)) * 0.1).astype(np.float32)
+    bias = rng.standard_normal(k).astype(np.float32)
+    geometry = dict(stride=(stride, stride), padding=((padding, padding), (padding, padding)))
+    # Equal to float32 rounding: slices may take other paths or BLAS blockings than the whole.
+    for images in (6, 1):  # split by images, and by bands of rows
+        serial, split = both(workers, lambda: kernels.conv2d(x[:images], weight, bias, **geometry))
+        same(serial, split)
+    g = rng.standard_normal((6, *serial.shape[1:])).astype(np.float32)
+    serial, split = both(workers, lambda: conv2d_input_grad(g, weight, x.shape, **geometry))
+    same(serial, split)
+    serial, split = both(workers, lambda: conv2d_weight_grad(x, g, (3, 3), **geometry))
+    same(serial, split)
+
+
+def test_bands_of_padding_alone_stay_serial(workers):
+    """Padding 40 above a 2-row image: a band of rows would read padding only."""
+    rng = np.random.default_rng(1)
+    x, weight = rng.standard_normal((1, 2, 2, 5)).astype(np.float32), rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    serial, split = both(workers, lambda: kernels.conv2d(x, weight, padding=((40, 0), (1, 1))))
+    same(serial, split)
+    assert np.abs(serial[:, :, :38]).max() == 0
+
+
+def same(serial, split):
+    assert serial.dtype == split.dtype == np.float32
+    np.testing.assert_allclose(serial, split, rtol=1e-5, atol=1e-5 * np.abs(serial).max())
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 0), (3, 2, 1), (3, 1, 1)])
+def test_relu_and_pooling_equal_the_serial_result(workers, kernel, stride, padding):
+    rng = np.random.default_rng(kernel)
+    x = rng.standard_normal((5, 3, 9, 8)).astype(np.float32)
+    x[0, 0, :2, :2] = 1.0  # a tie: the first position must win in every split
+    for fn in (lambda: kernels.relu(x), lambda: relu_backward(x, x * 2)):
+        serial, split = both(workers, fn)
+        np.testing.assert_array_equal(serial, split)
+    serial, split = both(workers, lambda: max_pool2d_with_taps(x, kernel, stride, padding))
+    for a, b in zip(serial, split):
+        np.testing.assert_array_equal(a, b)
+    g = rng.standard_normal(serial[0].shape).astype(np.float32)
+    for fn in (lambda: max_pool2d_backward(x, g, kernel, stride, padding, taps=serial[1]),
+               lambda: avg_pool2d_backward(x.shape, g, kernel, stride, padding)):
+        serial_dx, split_dx = both(workers, fn)
+        np.testing.assert_array_equal(serial_dx, split_dx)
