@@ -41,7 +41,8 @@ class Gradients:
 
 def output_node(net: Network, report: Report | None = None) -> str:
     """The one node nothing consumes: where the loss is taken."""
-    sinks = [n.id for n in net if not n.decl.is_input and not net.consumers(n.id)]
+    fed = {src for n in net for src in n.inputs}  # one pass: asking each node for its consumers is quadratic
+    sinks = [n.id for n in net if not n.decl.is_input and n.id not in fed]
     if len(sinks) != 1:
         names = ", ".join(sinks[:4]) + (" …" if len(sinks) > 4 else "")
         raise ConvStudioError(f"training needs exactly one output layer, the network has {len(sinks)}"

@@ -7,6 +7,7 @@ computed, so the app can show every problem at once while the user edits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from .. import layers
 from ..graph import Network
@@ -108,6 +109,51 @@ def infer(net: Network, input_shape: Shape | None = None) -> Report:
                                           "remove the connection that leads back"))
         nodes[nid] = rep
     return Report(net.name, order + cyclic, nodes)
+
+
+def infer_update(net: Network, previous: Report, touched: Iterable[str]) -> Report:
+    """The same report as `infer(net)`, re-inferring only what an edit of the `touched` nodes can change.
+
+    `previous` is the report of the network before the edit. When the edit kept the layers and
+    their connections (a parameter edit), a node is re-inferred only if it was touched or an input's
+    shape, receptive field or blocked state changed, so the work stops where the effect of the edit
+    stops (a Conv2D whose K is unchanged hides a change of its input's depth from everything below).
+    The outputs are always redone (their class-name check reads the network's labels). Any other
+    edit (layers or connections added, removed or renamed) infers the whole network again.
+    """
+    order, cyclic = net.topological_order()
+    if cyclic or order != previous.order or not _same_wiring(net, previous):
+        return infer(net)
+    consumers: dict[str, list[str]] = {nid: [] for nid in order}
+    for node in net:
+        for src in set(node.inputs):
+            consumers[src].append(node.id)
+    todo = {nid for nid in touched if nid in consumers} | {nid for nid in order if not consumers[nid]}
+    nodes: dict[str, NodeReport] = {}
+    for nid in order:
+        old = previous.nodes[nid]
+        if nid not in todo:
+            nodes[nid] = old
+            continue
+        node = net.node(nid)
+        rep = NodeReport(nid, node.type, inputs=list(node.inputs))
+        _infer_node(node, rep, nodes, None)
+        nodes[nid] = rep
+        if (rep.shape, rep.receptive_field, rep.blocked_by) != (old.shape, old.receptive_field, old.blocked_by):
+            todo.update(consumers[nid])
+    _check_labels(net, order, nodes)
+    return Report(net.name, order, nodes)
+
+
+def _same_wiring(net: Network, previous: Report) -> bool:
+    """The same layers, of the same types, reading from the same inputs, as when `previous` was made."""
+    if len(net) != len(previous.nodes):
+        return False
+    for node in net:
+        old = previous.nodes.get(node.id)
+        if old is None or old.type != node.type or old.inputs != node.inputs:
+            return False
+    return True
 
 
 def _check_labels(net: Network, order: list[str], nodes: dict[str, NodeReport]) -> None:

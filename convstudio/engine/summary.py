@@ -38,17 +38,19 @@ def summary_dict(net: Network, report: Report) -> dict:
 
 def table_rows(net: Network, report: Report) -> list[list[str]]:
     """One row of text cells per layer, in run order (shared by the CLI and the app's summary)."""
-    rows = []
-    for nid in report.order:
-        r = report.nodes[nid]
-        node = net.node(nid)
-        rows.append([
-            nid, r.type, get(r.type).key_params(node.params),
-            fmt_shape(r.shape), count(r.params), count(r.macs),
-            r.receptive_field.describe() if r.receptive_field else "",
-            _jump(r.receptive_field.jump) if r.receptive_field and not r.receptive_field.whole else "",
-        ])
-    return rows
+    return [table_row(net, report, nid) for nid in report.order]
+
+
+def table_row(net: Network, report: Report, nid: str) -> list[str]:
+    """The text cells of one layer's row (the app redoes only the rows an edit changed)."""
+    r = report.nodes[nid]
+    node = net.node(nid)
+    return [
+        nid, r.type, get(r.type).key_params(node.params),
+        fmt_shape(r.shape), count(r.params), count(r.macs),
+        r.receptive_field.describe() if r.receptive_field else "",
+        _jump(r.receptive_field.jump) if r.receptive_field and not r.receptive_field.whole else "",
+    ]
 
 
 HEADER = ["id", "type", "settings", "output C×H×W", "params", "MACs", "receptive field", "jump"]

@@ -73,24 +73,32 @@ class CanvasScene(QGraphicsScene):
         return item
 
     def _sync_structure(self, touched=None) -> None:
-        """Refresh every card's face and the set of edges: shapes anywhere downstream may have changed.
+        """Refresh the cards' faces and the set of edges: shapes anywhere downstream may have changed.
 
-        Cards are redrawn only when touched or when their inference result changed; edges are
+        Cards are redrawn only when touched or when their inference result changed (a parameter
+        edit re-infers only what it changes, so the other cards keep the very same result);
+        an edge's label is worked out again only when its source's result changed, and edges are
         re-routed only when new, relabelled or attached to a touched card (None = all).
         """
         net, report = self.doc.net, self.doc.report
         before = self._shown_report.nodes if self._shown_report is not None else {}
+        changed = set()
         for node in net:
             rep = report.nodes.get(node.id)
-            if touched is None or node.id in touched or before.get(node.id) != rep:
+            old = before.get(node.id)
+            if touched is None or node.id in touched or (old is not rep and old != rep):
                 self.nodes[node.id].set_face(node_face(node, rep))
+                changed.add(node.id)
         self._shown_report = report
         wanted = set(net.edges())
         for key in [k for k in self.edges if k not in wanted]:
             self.removeItem(self.edges.pop(key))
+        routed = []
         for key in wanted:
             edge = self.edges.get(key)
             fresh = edge is None
+            if not fresh and key[0] not in changed and key[1] not in changed:
+                continue  # neither end changed: same label, same route
             if fresh:
                 edge = self.edges[key] = EdgeItem(key)
                 self.addItem(edge)
@@ -99,7 +107,8 @@ class CanvasScene(QGraphicsScene):
             if fresh or label != edge.label or touched is None or key[0] in touched or key[1] in touched:
                 edge.set_label(label)
                 self._route(edge)
-        self._grow_scene_rect()
+                routed.append(edge)
+        self._grow_scene_rect(None if touched is None else [*touched, *routed])
 
     def _reroute(self, ids) -> None:
         for key, edge in self.edges.items():
@@ -114,11 +123,12 @@ class CanvasScene(QGraphicsScene):
 
     def _grow_scene_rect(self, moved=None) -> None:
         """Room to scroll around the network, never shrinking under the user's view."""
-        if moved is not None:
+        if moved is not None:  # ids of cards, or edge items, that moved or changed
             bounds = QRectF()
-            for nid in moved:
-                if nid in self.nodes:
-                    bounds = bounds.united(self.nodes[nid].sceneBoundingRect())
+            for what in moved:
+                item = self.nodes.get(what) if isinstance(what, str) else what
+                if item is not None:
+                    bounds = bounds.united(item.sceneBoundingRect())
         else:
             bounds = self.network_rect()
         bounds.adjust(-MARGIN, -MARGIN, MARGIN, MARGIN)

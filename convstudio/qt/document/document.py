@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from ...engine.infer import Report, infer
+from ...engine.infer import Report, infer, infer_update
 from ...engine.weights import WeightSet
 from ...graph import Change, Command, Macro, Network, Node, Rename
 from ...io import load_network, save_network
@@ -184,8 +184,10 @@ class Document(QObject):
         self.state_changed.emit()
 
     def _on_network_changed(self, change: Change) -> None:
-        if change.structural or change.reset:
+        if change.reset:
             self.report = infer(self.net)
+        elif change.structural:  # a parameter edit re-infers only the layers it can change
+            self.report = infer_update(self.net, self.report, change.ids)
         self.changed.emit(change)
         if change.structural:
             self.state_changed.emit()  # the network's name may have changed (SetMeta)

@@ -14,6 +14,7 @@ from ...engine.explain import backprop as bp
 from ...engine.gradients import logit_node, output_node
 from ...errors import ConvStudioError
 from ..messages import guarded
+from ..panels.lazy import FollowsWhenShown
 from ..panels.selection import pick_node
 from .backprop_pictures import LossBars, MapStrip, Panel, RouteCanvas, wrapped
 from .backprop_step import StepBox
@@ -51,7 +52,7 @@ def class_names(net, count: int) -> list[str]:
     return [labels[i] if i < len(labels) else f"class {i}" for i in range(count)]
 
 
-class BackpropView(QWidget):
+class BackpropView(FollowsWhenShown, QWidget):
     def __init__(self, doc, gradients=None, parent=None):
         super().__init__(parent)
         self.setObjectName("explain-backprop-view")
@@ -63,7 +64,7 @@ class BackpropView(QWidget):
         self._build()
         doc.changed.connect(self._on_doc_changed)
         if gradients is not None:
-            gradients.changed.connect(self.refresh)
+            gradients.changed.connect(self.follow)  # redrawn now if on screen, else when shown
         self.show_selection([])
 
     # -- widgets --------------------------------------------------------------------------------------

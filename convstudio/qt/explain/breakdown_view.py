@@ -17,6 +17,7 @@ from ...engine.explain import Box, Breakdown, output_breakdown, receptive_box
 from ...engine.explain.backprop import PoolWindow, pool_window
 from ...errors import ConvStudioError
 from ..messages import guarded
+from ..panels.lazy import FollowsWhenShown
 from ..panels.selection import has_filters, pick_node
 from .. import style
 from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
@@ -85,7 +86,7 @@ def story_html(b: Breakdown, n_in: int, m_out: int, kernel: tuple[int, int]) -> 
         f"output is M, whatever N is.")
 
 
-class BreakdownView(QWidget):
+class BreakdownView(FollowsWhenShown, QWidget):
     field_changed = Signal(object)  # Box or None: the receptive field of the value shown (for the input panel)
 
     def __init__(self, doc, source: RunSource, parent=None):
@@ -97,7 +98,7 @@ class BreakdownView(QWidget):
         self.pool: PoolWindow | None = None  # the pooling window of a picked pool pixel, when one is shown
         self.input_hook: Callable[[Box | None, str], None] | None = None  # outlines the box on the input
         self._build()
-        source.changed.connect(self.refresh)
+        source.changed.connect(self.follow)  # a new run: redrawn now if on screen, else when shown
         doc.changed.connect(self._on_doc_changed)
         self.show_selection([])
 

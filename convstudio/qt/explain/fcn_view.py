@@ -15,6 +15,7 @@ from ...engine.labels import class_names
 from ...errors import ConvStudioError
 from ...wording import a
 from ..messages import guarded
+from ..panels.lazy import FollowsWhenShown
 from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled
 from .run_source import RunSnapshot, RunSource
 from .score_plots import BEST, COLORMAPS, ScoreBars, ScoreMapView, legend_html
@@ -66,7 +67,7 @@ def maps_html(node: str, out_shape, maps: ScoreMaps, field, image_shape, named: 
         "bar gives the values), or “best class at each place” for a rough segmentation.")
 
 
-class FcnView(QWidget):
+class FcnView(FollowsWhenShown, QWidget):
     def __init__(self, doc, source: RunSource, parent=None):
         super().__init__(parent)
         self.setObjectName("explain-fcn-view")
@@ -77,7 +78,7 @@ class FcnView(QWidget):
         self.image = None
         self.mode = MESSAGE
         self._build()
-        source.changed.connect(self.refresh)
+        source.changed.connect(self.follow)  # a new run: redrawn now if on screen, else when shown
         self.refresh()
 
     def _build(self) -> None:

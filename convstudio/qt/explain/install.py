@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
@@ -68,6 +68,10 @@ def install_explain(window: Host, area=Area.RightDockWidgetArea) -> ExplainTools
     docks = {key: window.add_panel_dock(TITLES[key][0], FitScroll(view, f"explain-{key}-dock"), area,
                                         f"panel-explain-{key}")
              for key, view in views.items()}
+    for key, view in views.items():  # views that waited behind another tab catch up when brought to the front
+        if hasattr(view, "refresh_if_dirty"):
+            docks[key].visibilityChanged.connect(
+                lambda shown, v=view: shown and QTimer.singleShot(0, v, v.refresh_if_dirty))
     fc: FcView = views["fc"]
 
     check = OutputCheck(source, doc, fc.show_check, window)

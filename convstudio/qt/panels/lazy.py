@@ -15,3 +15,29 @@ class DrawsWhenShown:
         """Draw what changed while the panel was behind another tab (its dock calls this when shown)."""
         if self._dirty:
             self.refresh(force=True)
+
+
+class FollowsWhenShown(DrawsWhenShown):
+    """Mixin for a view with a plain `refresh()` that follows background changes (a new run, new gradients).
+
+    Connect those changes to `follow()`: while the view is hidden in a window on screen (its dock
+    tab behind another one, or the dock closed) it only remembers, so a network training in the
+    background never makes hidden views redraw on the GUI thread; its dock calls
+    `refresh_if_dirty()` when it comes to the front. A view whose window is not on screen (built
+    by itself, or before the window is shown) follows at once, so what it says is always current.
+    What the user does in the view itself (a pixel picked, a spin box) refreshes at once too.
+    """
+
+    def waits(self) -> bool:
+        """True while following a change would draw for nobody."""
+        return self.window().isVisible() and not self.on_screen()
+
+    def follow(self) -> None:
+        self._dirty = self.waits()
+        if not self._dirty:
+            self.refresh()
+
+    def refresh_if_dirty(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self.refresh()

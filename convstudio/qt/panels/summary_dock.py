@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from ...engine.summary import HEADER, table_rows
+from ...engine.summary import HEADER, table_row
 from .. import style
 from ..document.document import Document
 
@@ -28,19 +28,36 @@ class SummaryModel(QAbstractTableModel):
         self.ids: list[str] = []
         self.status: list[str | None] = []
         self.tips: list[str] = []
+        self._report = None  # the report the rows show
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self, touched=None) -> None:
+        """All rows again; or, given the ids an edit `touched` and the same layers in the same order,
+        only the rows of touched layers and of layers whose inference result changed."""
+        net, report, old = self.doc.net, self.doc.report, self._report
+        self._report = report
+        if touched is not None and old is not None and old.order == report.order:
+            changed = [i for i, nid in enumerate(self.ids)
+                       if nid in touched or report.nodes[nid] is not old.nodes[nid]]
+            for i in changed:
+                self._fill(i, net, report)
+            if changed:
+                self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), len(HEADER) - 1))
+            return
         self.beginResetModel()
-        net, report = self.doc.net, self.doc.report
-        self.rows = table_rows(net, report)
         self.ids = list(report.order)
-        self.status, self.tips = [], []
-        for nid in self.ids:
-            rep = report.nodes[nid]
-            self.status.append("error" if rep.errors else "warning" if rep.warnings else None)
-            self.tips.append("<br>".join(f"<b>{d.level}:</b> {escape(d.text)}" for d in rep.diagnostics))
+        self.rows = [[] for _ in self.ids]
+        self.status, self.tips = [None] * len(self.ids), [""] * len(self.ids)
+        for i in range(len(self.ids)):
+            self._fill(i, net, report)
         self.endResetModel()
+
+    def _fill(self, i: int, net, report) -> None:
+        nid = self.ids[i]
+        rep = report.nodes[nid]
+        self.rows[i] = table_row(net, report, nid)
+        self.status[i] = "error" if rep.errors else "warning" if rep.warnings else None
+        self.tips[i] = "<br>".join(f"<b>{d.level}:</b> {escape(d.text)}" for d in rep.diagnostics)
 
     def rowCount(self, parent=None) -> int:
         return 0 if parent is not None and parent.isValid() else len(self.rows)
@@ -106,7 +123,7 @@ class SummaryPanel(QWidget):
             self._stale = True  # a hidden table (closed, or behind the History tab) catches up when shown
             return
         self._stale = False
-        self.model.reload()
+        self.model.reload(change.ids if change is not None and not change.reset else None)
         if change is None or change.reset:
             self._fit_columns()
         report = self.doc.report

@@ -16,6 +16,7 @@ from ..panels.map_view import tidy_axis
 
 from ..style import CHART_TEXT, LAYER_COLOURS, TRAIN, VAL
 RAW = (31, 119, 180, 60)
+LAYERS_PER_DRAW = 2  # new layers' lines made per draw of the gradient chart
 
 
 def _plot(title: str, left: str, tip: str, log_y: bool = False) -> pg.PlotWidget:
@@ -33,6 +34,17 @@ def _plot(title: str, left: str, tip: str, log_y: bool = False) -> pg.PlotWidget
     plot.setToolTip(tip)
     plot.setMinimumHeight(120)
     return plot
+
+
+def show_span(plot: pg.PlotWidget, span: int, shown: int) -> int:
+    """The batch axis spans the whole training from the start (returns the span shown).
+
+    The learner sees how far it has gone, and the axis is not redrawn at every batch, as it would
+    be if it followed the data.
+    """
+    if span and span != shown:
+        plot.setXRange(0, span, padding=0.02)
+    return span or shown
 
 
 def _legend(plot: pg.PlotWidget) -> pg.LegendItem:
@@ -79,9 +91,12 @@ class CurvesChart(QWidget):
         self.val_steps: list[int] = []
         self.val_losses: list[float] = []
         self.val_accuracies: list[float] = []
+        self.span = self.shown_span = 0
         self.draw()
 
     def add_events(self, events: list[BatchEvent], draw: bool = True) -> None:
+        if events:
+            self.span = events[-1].total_steps
         for e in events:
             self.steps.append(e.step)
             self.losses.append(e.loss)
@@ -100,6 +115,7 @@ class CurvesChart(QWidget):
             self.draw()
 
     def draw(self) -> None:
+        self.shown_span = show_span(self.loss_plot, self.span, self.shown_span)
         x = np.asarray(self.steps, float)
         self.loss_raw.setData(x, np.asarray(self.losses, float))
         self.loss_line.setData(x, np.asarray(self.smoothed, float))
@@ -139,8 +155,11 @@ class GradientChart(QWidget):
         self.grads: dict[str, list[float]] = {}
         self.ratios: dict[str, list[float]] = {}
         self.lines: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self.span = self.shown_span = 0
 
     def add_events(self, events: list[BatchEvent], draw: bool = True) -> None:
+        if events:
+            self.span = events[-1].total_steps
         for e in events:
             self.steps.append(e.step)
             for nid in e.grad_norms:
@@ -153,14 +172,20 @@ class GradientChart(QWidget):
         if events and draw:
             self.draw()
 
-    def draw(self) -> None:
-        for nid in self.grads:
-            if nid not in self.lines:
-                self._add_layer(nid)
+    def draw(self) -> bool:
+        """Update the lines; False while some layers still wait for theirs (draw again soon).
+
+        A new layer's two lines and legend entry take ~10 ms to make, so a deep network's
+        layers are added a few per draw and the window never freezes at the first batches.
+        """
+        self.shown_span = show_span(self.grad_plot, self.span, self.shown_span)
+        for nid in [n for n in self.grads if n not in self.lines][:LAYERS_PER_DRAW]:
+            self._add_layer(nid)
         x = np.asarray(self.steps, float)
         for nid, (g, r) in self.lines.items():
             g.setData(x, np.asarray(self.grads[nid], float))
             r.setData(x, np.asarray(self.ratios[nid], float))
+        return len(self.lines) == len(self.grads)
 
     def _add_layer(self, nid: str) -> None:
         pen = pg.mkPen(LAYER_COLOURS[len(self.lines) % len(LAYER_COLOURS)], width=1.5)

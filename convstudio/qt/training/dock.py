@@ -19,6 +19,7 @@ from .worker import Parcel
 
 FOLDER = "Folder…"
 OPTIMIZERS = {"Adam": "adam", "AdamW": "adamw", "SGD (momentum 0.9)": "sgd"}
+SCHEDULES = {"constant": None, "step (÷10 every third)": "step", "cosine (down to 0)": "cosine"}
 ERROR_STYLE = f"color:{style.REFUSED}"
 REDRAW_MS = 250  # charts are redrawn at most four times a second
 
@@ -78,6 +79,21 @@ class TrainPanel(QWidget):
                                  toolTip="Learning rate: the size of each step. It can be changed while training; "
                                          "the next batch uses it")
         self.lr.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.schedule = QComboBox(objectName="train-schedule",
+                                  toolTip="How the learning rate changes over the run: constant; step (divided by "
+                                          "10 after each third of the batches); cosine (falls smoothly to 0 at the "
+                                          "last batch). A learning rate typed while training replaces the "
+                                          "schedule from the next batch on")
+        self.schedule.addItems(list(SCHEDULES))
+        self.decay = QDoubleSpinBox(objectName="train-weight-decay", decimals=6, minimum=0.0, maximum=1.0, value=0.0,
+                                    keyboardTracking=False,
+                                    toolTip="Weight decay: pulls every weight a little towards 0 at each step, "
+                                            "which keeps weights small and can reduce overfitting (an L2 penalty; "
+                                            "AdamW decays the weights directly). 0 = none; 0.0001–0.0005 is "
+                                            "common")
+        self.decay.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.decay.setSingleStep(1e-4)
+        self.decay.setSpecialValueText("none")
         self.seed = _spin("train-seed", "Seed of the batch order and dropout: the same seed trains the same way",
                           0, 999_999, 0)
         self.start = _button("Start", "train-start", "Train the network on the dataset from its current weights "
@@ -112,6 +128,7 @@ class TrainPanel(QWidget):
         rows = [("&Dataset", self.dataset, "&Images", self.count),
                 ("&Epochs", self.epochs, "&Batch size", self.batch),
                 ("&Optimizer", self.optimizer, "&Learning rate", self.lr),
+                ("Sc&hedule", self.schedule, "&Weight decay", self.decay),
                 ("S&eed", self.seed, None, None)]
         for r, row in enumerate(rows):
             for c in range(0, 4, 2):
@@ -191,6 +208,7 @@ class TrainPanel(QWidget):
     def config(self) -> TrainConfig:
         return TrainConfig(epochs=self.epochs.value(), batch_size=self.batch.value(),
                            optimizer=OPTIMIZERS[self.optimizer.currentText()], lr=self.lr.value(),
+                           weight_decay=self.decay.value(), schedule=SCHEDULES[self.schedule.currentText()],
                            seed=self.seed.value())
 
     def source(self) -> str:
@@ -238,7 +256,8 @@ class TrainPanel(QWidget):
         self.pause.setEnabled(state == "training")
         self.step.setEnabled(state == "paused" or (state == "idle" and not self.session.refusal))
         self.stop.setEnabled(busy)
-        for w in (self.dataset, self.count, self.epochs, self.batch, self.optimizer, self.seed):
+        for w in (self.dataset, self.count, self.epochs, self.batch, self.optimizer, self.schedule, self.decay,
+                  self.seed):
             w.setEnabled(not busy)
         if state == "loading":
             self.start.setEnabled(True)  # starts as soon as the data is there
@@ -318,8 +337,9 @@ class TrainPanel(QWidget):
         end, data = self.latest_epoch, self.session.data
         if page == "curves":
             self.curves.draw()
-        elif page == "gradients":
-            self.gradients.draw()
+        elif page == "gradients" and not self.gradients.draw():
+            self._dirty.add(page)  # more layers' lines to add: in the next redraw
+            self._redraw_timer.start()
         elif page == "confusion" and end is not None:
             self.confusion.show_confusion(end.evaluation.confusion, data.labels)
         elif page == "mistakes" and end is not None:

@@ -127,12 +127,13 @@ def train_work(request: TrainRequest):
                                 cancel=lambda: job.is_cancelled)
         trainer = Trainer(req.net, done.arrays, req.data, req.config)
         parcel, last_report, last_preview = Parcel(), time.monotonic(), time.monotonic()
+        chosen = req.config.lr  # the schedule runs until the user types another learning rate
         while not trainer.done and not job.is_cancelled:
             if req.controls.paused and not req.controls.take_step():
                 req.controls.wait_while_paused(PAUSE_POLL)
                 continue
-            if req.controls.lr != trainer.lr:
-                trainer.lr = req.controls.lr
+            if req.controls.lr != chosen:
+                chosen = trainer.lr = req.controls.lr
             parcel.events.append(trainer.step())
             if trainer.epoch_finished:
                 parcel.epochs.append(EpochEnd(*trainer.finish_epoch()))

@@ -47,6 +47,25 @@ def test_views_follow_the_canvas_selection(win):
     assert tools.views["window"].node_id == "conv" and tools.views["sharing"].node_id == "conv"
 
 
+def test_a_view_behind_another_tab_catches_up_with_runs_when_brought_to_the_front(win, qtbot):
+    tools = win.explain
+    win.tabifyDockWidget(tools.docks["window"], tools.docks["breakdown"])
+    tools.reveal("window")  # the One Value tab is behind the Window tab
+    win.show()
+    qtbot.waitExposed(win)
+    view = tools.views["breakdown"]
+    ran(win, qtbot)
+    QApplication.processEvents()
+    assert view.breakdown is None  # a run nobody sees is not taken apart
+    tools.reveal("breakdown")
+    qtbot.waitUntil(lambda: view.breakdown is not None, timeout=3000)
+    assert view.breakdown.total == pytest.approx(view.breakdown.engine, abs=1e-5)
+    win.doc.push(SetParams("conv", {"filters": 2}))  # on screen: it follows the next run at once
+    qtbot.waitUntil(lambda: view.breakdown is not None and tools.source.snapshot() is not None and
+                    tools.source.snapshot().acts["conv"].shape[1] == 2, timeout=10000)
+    win.doc.stack.setClean()
+
+
 def test_a_picked_pixel_is_taken_apart_and_outlined_on_the_input(win, qtbot):
     panels, view = win.inspection, win.explain.views["breakdown"]
     ran(win, qtbot)

@@ -113,7 +113,7 @@ def test_gradient_chart_has_one_line_per_layer_with_weights(qtbot, win, panel):
     assert all(len(chart.grads[n]) == 6 and all(g > 0 for g in chart.grads[n]) for n in TRAINED)
     assert all(0 < r < 1 for n in TRAINED for r in chart.ratios[n])
     panel.tabs.setCurrentWidget(chart)
-    assert set(chart.lines) == set(TRAINED)
+    qtbot.waitUntil(lambda: set(chart.lines) == set(TRAINED), timeout=3000)  # a few layers per redraw
     grad_line, ratio_line = chart.lines["fc"]
     assert grad_line.getData()[1].size == 6 and np.allclose(10 ** grad_line.getData()[1], chart.grads["fc"])  # drawn on a log scale
 
@@ -306,3 +306,60 @@ def test_a_folder_of_class_subfolders_is_a_dataset(qtbot, win, panel, tmp_path):
     wait_until_idle(qtbot, session)
     assert win.doc.net.labels == ["blue", "green", "red"]
     assert win.doc.stack.undoText() == f"Train 2 epochs on {tmp_path.name}"
+
+
+def test_gradient_chart_adds_a_deep_networks_layers_a_few_per_draw(qtbot):
+    from convstudio.engine.training import BatchEvent
+    from convstudio.qt.training.charts import LAYERS_PER_DRAW, GradientChart
+
+    chart = GradientChart()
+    qtbot.addWidget(chart)
+    layers = [f"conv{i}" for i in range(2 * LAYERS_PER_DRAW + 1)]
+    events = [BatchEvent(epoch=1, step=s, steps_per_epoch=10, total_steps=10, loss=1.0, accuracy=0.5,
+                         smoothed_loss=1.0, images_per_second=1.0, seconds_left=1.0, lr=1e-3,
+                         grad_norms={n: 0.1 for n in layers}, update_ratios={n: 1e-3 for n in layers})
+              for s in (1, 2)]
+    chart.add_events(events, draw=False)
+    assert not chart.draw() and len(chart.lines) == LAYERS_PER_DRAW
+    assert not chart.draw()
+    assert chart.draw() and set(chart.lines) == set(layers)
+    assert chart.lines["conv0"][0].getData()[1].size == 2
+
+
+def test_schedule_and_weight_decay_reach_the_trainer_and_stay_fixed_while_training(qtbot, win, panel, slow_steps):
+    from convstudio.engine.optim import lr_schedule
+
+    assert panel.schedule.currentText() == "constant" and panel.decay.value() == 0.0  # the engine's defaults
+    assert panel.schedule.toolTip() and panel.decay.toolTip()
+    assert panel.config().schedule is None and panel.config().weight_decay == 0.0
+    panel.schedule.setCurrentIndex(panel.schedule.findText("cosine (down to 0)"))
+    panel.decay.setValue(0.0005)
+    panel.epochs.setValue(3)
+    configs, rates = [], []
+    win.training.session.started.connect(configs.append)
+    win.training.session.progress.connect(lambda parcel: rates.extend(e.lr for e in parcel.events))
+    panel.start.click()
+    qtbot.waitUntil(lambda: len(rates) >= 1, timeout=20000)
+    assert not panel.schedule.isEnabled() and not panel.decay.isEnabled() and panel.lr.isEnabled()
+    wait_until_idle(qtbot, win.training.session)
+    assert panel.schedule.isEnabled() and panel.decay.isEnabled()
+    config = configs[-1]
+    assert config.schedule == "cosine" and config.weight_decay == pytest.approx(0.0005)
+    expected = lr_schedule("cosine", config.lr, len(rates))
+    assert rates == pytest.approx([expected(i) for i in range(len(rates))])  # not reset to the base rate
+    assert rates[-1] < rates[0] / 5
+
+
+def test_a_learning_rate_typed_while_training_replaces_the_schedule(qtbot, win, panel, slow_steps):
+    panel.schedule.setCurrentIndex(panel.schedule.findText("step (÷10 every third)"))
+    panel.epochs.setValue(20)
+    rates = []
+    win.training.session.progress.connect(lambda parcel: rates.extend(e.lr for e in parcel.events))
+    panel.start.click()
+    qtbot.waitUntil(lambda: len(rates) >= 1, timeout=20000)
+    panel.lr.setValue(0.004)
+    seen = len(rates)
+    qtbot.waitUntil(lambda: len(rates) >= seen + 2, timeout=10000)
+    assert rates[-1] == pytest.approx(0.004)
+    panel.stop.click()
+    wait_until_idle(qtbot, win.training.session)
