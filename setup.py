@@ -8,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import find_packages, setup
 from setuptools.command.build_py import build_py
 
 TOUR = Path(__file__).resolve().parent / "docs"
@@ -28,4 +28,9 @@ class BuildWithTour(build_py):
             shutil.copy2(TOUR / image, target / image)
 
 
-setup(cmdclass={"build_py": BuildWithTour})
+# resources/ (templates, schema, icons) sits beside convstudio/ in the repository and is installed as
+# convstudio/resources/, where importlib.resources finds it (convstudio.io.resource_dir).
+setup(cmdclass={"build_py": BuildWithTour},
+      packages=find_packages(include=["convstudio*"]) + ["convstudio.resources"],
+      package_dir={"convstudio.resources": "resources"},
+      package_data={"convstudio.resources": ["**/*"]})

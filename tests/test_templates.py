@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib.util
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -12,11 +11,12 @@ from convstudio.engine.infer import infer
 from convstudio.graph import AddNode, Connect, Macro, Network, RemoveNodes, UndoStack
 from convstudio.graph.examples import every_type_network
 from convstudio.io import dumps, loads
+from convstudio.io.resource_dir import resource_dir
 from convstudio.io.templates import DEFAULT, load_template, open_source, template_names
 from convstudio.layers.conv import conv_pads
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDER = resources.files("convstudio") / "resources" / "networks"
+FOLDER = resource_dir("networks")
 EXPECTED = {"alexnet", "fcn3", "lenet5", "resnet18", "tinyvgg", "vgg16"}
 
 

@@ -52,8 +52,8 @@ def venv(wheel, tmp_path_factory) -> Path:
 
 def test_wheel_carries_every_resource(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    resources = ROOT / "convstudio" / "resources"
-    expected = {p.relative_to(ROOT).as_posix() for p in resources.rglob("*")
+    resources = ROOT / "resources"  # beside convstudio/ in the repository, convstudio/resources/ in the wheel
+    expected = {"convstudio/" + p.relative_to(ROOT).as_posix() for p in resources.rglob("*")
                 if p.is_file() and "__pycache__" not in p.parts}
     assert expected - names == set()
     assert {"convstudio/resources/networks/tinyvgg.json", "convstudio/resources/schema/network-v1.schema.json"} <= names
@@ -80,6 +80,20 @@ def test_installed_cli_works_from_a_clean_venv(venv, tmp_path):
     tour = sh(venv / "bin" / "python", "-c", "from convstudio.qt.app.help.tour import tour_folder; print(tour_folder())",
               env={**env, "QT_QPA_PLATFORM": "offscreen"}, timeout=120, cwd=tmp_path)
     assert str(venv) in tour.stdout
+    found = sh(venv / "bin" / "python", "-c", LOAD_RESOURCES, env=env, timeout=60, cwd=tmp_path)
+    assert found.stdout.split() == [str(venv), "ok"]
+
+
+LOAD_RESOURCES = """
+import json
+from convstudio.io.resource_dir import resource_dir
+from convstudio.io.templates import load_template
+folder = resource_dir()
+schema = json.loads(resource_dir("schema", "network-v1.schema.json").read_text("utf-8"))
+icon = resource_dir("icons", "convstudio.svg").read_text("utf-8")
+assert schema["$id"].endswith("network-v1.schema.json") and "<svg" in icon and load_template("vgg16").name
+print(str(folder).split("/lib/")[0], "ok")
+"""
 
 
 def test_installed_app_imports_headless(venv, tmp_path):

@@ -22,8 +22,8 @@ from convstudio.graph.layout import ROW
 from convstudio.io import dumps, save_network, schema_text
 from convstudio.io.atomic import write_atomic
 
-NETWORKS = ROOT / "convstudio" / "resources" / "networks"
-SCHEMA = ROOT / "convstudio" / "resources" / "schema" / "network-v1.schema.json"
+NETWORKS = ROOT / "resources" / "networks"
+SCHEMA = ROOT / "resources" / "schema" / "network-v1.schema.json"
 
 
 WRAP_PITCH = 260.0  # between wrapped columns: a card's width plus room for the edge that climbs beside it

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import layers
 from ..errors import ConvStudioError
-from ..graph import Command, Network, coerce_params
+from ..graph import ChangeType, Command, Connect, Network, RemoveNodes
 from .infer import Report, infer
 from .weights import WeightSet
 
@@ -133,23 +133,20 @@ class FcToConv(Command):
     def perform(self, net: Network) -> None:
         plan = plan_fc_to_conv(net)
         for fid in plan.flattens:
-            _bypass(net, fid)
+            for step in _bypass(net, fid):
+                step.perform(net)
         for d in plan.denses:
-            node = net._modify(d.id)
-            node.type = _filters_type()
-            node.params = coerce_params(node.type, d.params(), node_id=d.id)
+            ChangeType(d.id, _filters_type(), d.params()).perform(net)
         errors = infer(net).errors
         if errors:
             raise ConvStudioError(f"cannot convert: afterwards {errors[0].message}")
         self.plan = plan
 
 
-def _bypass(net: Network, node_id: str) -> None:
-    """Remove a one-input node, its consumers reading its input instead."""
+def _bypass(net: Network, node_id: str) -> list[Command]:
+    """Remove a one-input node, its consumers reading its input instead (in the same input slot)."""
     src = net.node(node_id).inputs[0]
-    for cid, slot in net.consumers(node_id):
-        net._modify(cid).inputs[slot] = src
-    net._remove(node_id)
+    return [RemoveNodes([node_id])] + [Connect(src, cid, slot) for cid, slot in net.consumers(node_id)]
 
 
 def convert_fc_weights(plan: FcPlan, weights: WeightSet) -> WeightSet:

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Sequence
 from .. import layers
 from ..errors import GraphError
 from ..wording import a
-from .network import META, Network
+from .network import Journal, Network
 from .node import Node, check_id, coerce_params
 
 
@@ -23,8 +23,8 @@ class Command:
     merge_key: Any = None  # equal non-None keys of consecutive commands may merge (drags, spin boxes)
 
     def __init__(self):
-        self._before: dict | None = None
-        self._after: dict | None = None
+        self._before: Journal | None = None
+        self._after: Journal | None = None
 
     def perform(self, net: Network) -> None:
         raise NotImplementedError
@@ -48,22 +48,26 @@ class Command:
         net._emit(self._before, self._structural())
 
     def _structural(self) -> bool:
-        for k, b in self._before.items():
-            a = self._after.get(k)
-            if k == META or b is None or a is None or not b[1].same_except_position(a[1]):
+        if self._before.meta is not None:
+            return True
+        for k, b in self._before.nodes.items():
+            a = self._after.nodes.get(k)
+            if b is None or a is None or not b[1].same_except_position(a[1]):
                 return True
         return False
 
     def merge(self, later: "Command") -> bool:
         """Absorb `later` (already performed) into this one; True when done."""
-        if self.merge_key is None or later.merge_key != self.merge_key or set(later._before) != set(self._before):
+        if (self.merge_key is None or later.merge_key != self.merge_key
+                or set(later._before.nodes) != set(self._before.nodes)
+                or (later._before.meta is None) != (self._before.meta is None)):
             return False
         self._after = later._after
         return True
 
     @property
     def touched(self) -> frozenset[str]:
-        return frozenset(self._before or ())
+        return frozenset(self._before.nodes if self._before else ())
 
 
 class Macro(Command):
@@ -174,6 +178,28 @@ class SetParams(Command):
         node = net.node(self.node_id)
         params = coerce_params(node.type, self.changes, base=node.params, node_id=node.id)
         net._modify(node.id).params = params
+
+
+class ChangeType(Command):
+    """Turn a layer into another type in place: same id, inputs and position, the new type's `params`."""
+
+    def __init__(self, node_id: str, type_name: str, params: dict[str, Any] | None = None):
+        super().__init__()
+        self.node_id, self.type_name, self.params = node_id, type_name, dict(params or {})
+        self.text = f"Make {node_id} a {type_name}"
+
+    def perform(self, net):
+        node = net.node(self.node_id)
+        try:
+            decl = layers.get(self.type_name)
+        except KeyError as e:
+            raise GraphError(str(e.args[0])) from None
+        if decl.max_inputs is not None and len(node.inputs) > decl.max_inputs:
+            raise GraphError(f"{node.id} has {len(node.inputs)} inputs; a {self.type_name} layer takes "
+                             f"at most {decl.max_inputs}")
+        params = coerce_params(self.type_name, self.params, node_id=node.id)
+        changed = net._modify(node.id)
+        changed.type, changed.params = self.type_name, params
 
 
 class MoveNodes(Command):

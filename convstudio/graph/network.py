@@ -7,16 +7,13 @@ event per command.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from psygnal import Signal
 
 from ..errors import GraphError
 from .node import Node
-
-META = "\0meta"  # the journal key of the network's own fields; never a node id (ids are checked)
-
 
 @dataclass(frozen=True)
 class Meta:
@@ -28,7 +25,16 @@ class Meta:
     labels: tuple[str, ...] = ()
 
 
-State = tuple[int, Node] | Meta | None  # a node's place and copy, the network's fields, or absent
+State = tuple[int, Node] | None  # a node's place and a copy of it, or absent
+
+
+@dataclass
+class Journal:
+    """What an edit touched, as it was (or, for redo, as it became): nodes by id, and the network's
+    fields when the edit changed them."""
+
+    nodes: dict[str, State] = field(default_factory=dict)
+    meta: Meta | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ class Network:
             if n.id in self._nodes:
                 raise GraphError(f"id {n.id!r} is used twice")
             self._nodes[n.id] = n
-        self._journal: dict[str, State] | None = None
+        self._journal: Journal | None = None
         self._start: dict[str, int] = {}
 
     # -- reading ----------------------------------------------------------------------
@@ -148,14 +154,12 @@ class Network:
     # -- journaled mutation (commands only) --------------------------------------------
     def _touch(self, node_id: str) -> None:
         """Journal a node's state and index as they were when the command began."""
-        if self._journal is not None and node_id not in self._journal:
+        if self._journal is not None and node_id not in self._journal.nodes:
             node = self._nodes.get(node_id)
-            if node_id == META:
-                self._journal[META] = self._meta()
-            elif node is None:
-                self._journal[node_id] = None
+            if node is None:
+                self._journal.nodes[node_id] = None
             else:  # untouched so far, so its place is still the one the command started from
-                self._journal[node_id] = (self._start[node_id], node.copy())
+                self._journal.nodes[node_id] = (self._start[node_id], node.copy())
 
     def _meta(self) -> Meta:
         return Meta(self.name, self.description, self.weights, tuple(self.labels))
@@ -186,41 +190,38 @@ class Network:
     def _set_meta(self, **fields) -> None:
         if "labels" in fields:
             fields["labels"] = check_labels(fields["labels"])
-        self._touch(META)
+        if self._journal is not None and self._journal.meta is None:
+            self._journal.meta = self._meta()
         for k, v in fields.items():
             setattr(self, k, v)
 
     def _begin(self) -> None:
-        self._journal = {}
+        self._journal = Journal()
         self._start = {nid: i for i, nid in enumerate(self._nodes)}
 
-    def _end(self) -> dict[str, State]:
-        journal, self._journal = self._journal or {}, None
+    def _end(self) -> Journal:
+        journal, self._journal = self._journal or Journal(), None
         return journal
 
-    def _snapshot(self, ids: Iterable[str]) -> dict[str, State]:
+    def _snapshot(self, touched: Journal) -> Journal:
+        """The present state of what `touched` records."""
         order = self.ids()
-        snap: dict[str, State] = {}
-        for i in ids:
-            if i == META:
-                snap[i] = self._meta()
-            else:
-                snap[i] = (order.index(i), self._nodes[i].copy()) if i in self._nodes else None
-        return snap
+        nodes = {i: (order.index(i), self._nodes[i].copy()) if i in self._nodes else None for i in touched.nodes}
+        return Journal(nodes, self._meta() if touched.meta is not None else None)
 
-    def _apply(self, snap: dict[str, State]) -> None:
-        """Put the touched nodes back as in `snap`; untouched ones keep their order."""
-        meta = snap.get(META)
-        if isinstance(meta, Meta):
+    def _apply(self, snap: Journal) -> None:
+        """Put the touched nodes (and fields) back as in `snap`; untouched nodes keep their order."""
+        meta = snap.meta
+        if meta is not None:
             self.name, self.description, self.weights = meta.name, meta.description, meta.weights
             self.labels = list(meta.labels)
-        items = [(k, v) for k, v in self._nodes.items() if k not in snap]
-        for nid, state in sorted(((k, v) for k, v in snap.items() if v and k != META), key=lambda kv: kv[1][0]):
+        items = [(k, v) for k, v in self._nodes.items() if k not in snap.nodes]
+        for nid, state in sorted(((k, v) for k, v in snap.nodes.items() if v), key=lambda kv: kv[1][0]):
             items.insert(state[0], (nid, state[1].copy()))
         self._nodes = dict(items)
 
-    def _emit(self, ids: Iterable[str], structural: bool = True) -> None:
-        self.changed.emit(Change(frozenset(i for i in ids if i != META), structural))
+    def _emit(self, touched: Journal, structural: bool = True) -> None:
+        self.changed.emit(Change(frozenset(touched.nodes), structural))
 
     def emit_reset(self) -> None:
         """Tell observers to rebuild everything (after a load)."""

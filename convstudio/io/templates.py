@@ -1,19 +1,19 @@
-"""The bundled template networks (resources/networks/*.json), found through importlib.resources."""
+"""The bundled template networks (resources/networks/*.json)."""
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
 from ..errors import FormatError
 from ..graph import Network
 from .network_json import load_network, loads
+from .resource_dir import resource_dir
 
 DEFAULT = "tinyvgg"
 
 
 def _folder():
-    return resources.files("convstudio") / "resources" / "networks"
+    return resource_dir("networks")
 
 
 def template_names() -> list[str]:

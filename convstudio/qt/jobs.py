@@ -1,8 +1,8 @@
-"""Long work off the GUI thread: one small helper for training, gradients and other jobs.
+"""Long work off the GUI thread: the one helper for forward passes, training, gradients and file writes.
 
 `start_job(work, ...)` runs `work(job)` on a pool thread. The work reports with
 `job.report(payload)` (delivered on the GUI thread, throttled by the caller's own choice of
-how often to call it), asks `job.cancelled` between steps, and may wait in
+how often to call it), asks `job.is_cancelled` between steps, and may wait in
 `job.wait_while_paused()`. Its return value, a ConvStudioError's message, or the fact that it
 was cancelled reach the GUI thread as exactly one of `finished`, `failed` or `cancelled`.
 The window never blocks on a job: it only ever receives queued signals.
@@ -65,7 +65,9 @@ class Job(QObject):
         return not self._cancel.is_set()
 
     def report(self, payload: Any) -> None:
-        _emit(self.progress, payload)
+        """Send `payload` to the GUI thread; once its receiver is gone the job counts as cancelled."""
+        if not _emit(self.progress, payload):
+            self._cancel.set()
 
 
 BACKGROUND_NICE = 10  # how much lower than the window's thread a worker thread asks the kernel to run
@@ -115,11 +117,12 @@ def _message(exc: BaseException) -> str:
     return str(exc)
 
 
-def _emit(signal, *args) -> None:
+def _emit(signal, *args) -> bool:
     try:
         signal.emit(*args)
-    except RuntimeError:  # the receiver was deleted (the window closed meanwhile)
-        pass
+        return True
+    except RuntimeError:  # the job's owner was deleted (the window closed meanwhile)
+        return False
 
 
 _alive: set[Job] = set()  # keeps each job's QObject alive until it has reported
@@ -127,9 +130,14 @@ _alive: set[Job] = set()  # keeps each job's QObject alive until it has reported
 
 def start_job(work: Callable[[Job], Any], *, on_finished: Callable[[Any], None] | None = None,
               on_failed: Callable[[str], None] | None = None, on_cancelled: Callable[[], None] | None = None,
-              on_progress: Callable[[Any], None] | None = None, pool: QThreadPool | None = None) -> Job:
-    """Run `work(job)` on a pool thread and connect the outcome callbacks (run on the GUI thread)."""
-    job = Job()
+              on_progress: Callable[[Any], None] | None = None, pool: QThreadPool | None = None,
+              parent: QObject | None = None) -> Job:
+    """Run `work(job)` on a pool thread and connect the outcome callbacks (run on the GUI thread).
+
+    With a `parent`, the job goes with it: once the parent is deleted no callback runs and the work
+    is told it is cancelled at its next report.
+    """
+    job = Job(parent)
     _alive.add(job)
 
     def end(callback, *args):

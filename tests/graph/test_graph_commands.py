@@ -8,6 +8,7 @@ from convstudio.errors import GraphError
 from convstudio.graph import (
     AddNode,
     Change,
+    ChangeType,
     Connect,
     Disconnect,
     InsertOnEdge,
@@ -358,3 +359,20 @@ def test_many_edits_with_qt_loaded_keep_none_alive():
     gc.collect()
     assert len(seen) == 4001
     assert sys.getrefcount(None) - before > -100
+
+
+def test_change_type_keeps_id_inputs_and_place_and_undoes_exactly():
+    net, stack = small()
+    before = dumps(net)
+    stack.push(ChangeType("relu1", "Sigmoid"))
+    node = net.node("relu1")
+    assert (node.type, node.inputs, node.position, net.index("relu1")) == ("Sigmoid", ["conv1"], (0, 200), 2)
+    stack.undo()
+    assert dumps(net) == before
+
+
+def test_change_type_refuses_an_unknown_type_and_too_many_inputs():
+    net, stack = small()
+    assert "Nope" in refused(stack, ChangeType("relu1", "Nope"))
+    assert "at most 1" in refused(stack, ChangeType("add1", "ReLU"))
+    assert "units" in refused(stack, ChangeType("dense", "Dense", {"units": 0}))

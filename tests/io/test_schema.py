@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 
 import jsonschema
 import pytest
 
 from convstudio import layers
 from convstudio.io import network_schema, schema_text
+from convstudio.io.resource_dir import resource_dir
 from convstudio.io.templates import template_names
 
-PUBLISHED = resources.files("convstudio") / "resources" / "schema" / "network-v1.schema.json"
+PUBLISHED = resource_dir("schema", "network-v1.schema.json")
 
 
 def test_published_schema_equals_the_generated_one():
@@ -37,7 +37,7 @@ def test_schema_names_every_layer_type_and_parameter():
 @pytest.mark.parametrize("name", template_names())
 def test_every_template_validates(name):
     validator = jsonschema.Draft202012Validator(json.loads(PUBLISHED.read_text(encoding="utf-8")))
-    doc = json.loads((resources.files("convstudio") / "resources" / "networks" / f"{name}.json").read_text("utf-8"))
+    doc = json.loads(resource_dir("networks", f"{name}.json").read_text("utf-8"))
     assert list(validator.iter_errors(doc)) == []
 
 

@@ -65,3 +65,36 @@ def test_cancel_wakes_a_paused_job(qtbot):
     job.cancel()
     qtbot.waitUntil(lambda: job.done, timeout=5000)
     assert outcome == ["cancelled"]
+
+
+def test_a_job_goes_with_its_parent(qtbot):
+    """Once the owner is deleted (a window closed) no callback runs and the work is told to stop."""
+    from PySide6.QtCore import QObject
+
+    owner, calls, stopped = QObject(), [], threading.Event()
+    go = threading.Event()
+
+    def work(job):
+        go.wait(5)
+        for _ in range(100):
+            job.report(1)
+            if job.is_cancelled:
+                stopped.set()
+                return None
+            time.sleep(0.01)
+        return "finished"
+
+    start_job(work, on_progress=calls.append, on_finished=calls.append, on_cancelled=lambda: calls.append("c"),
+              parent=owner)
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(owner), timeout=5000)
+    go.set()
+    assert stopped.wait(5)
+    qtbot.wait(50)
+    assert calls == []
+
+
+def _alive(obj) -> bool:
+    from shiboken6 import isValid
+
+    return isValid(obj)

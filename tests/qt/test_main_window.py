@@ -297,3 +297,15 @@ def test_save_as_names_an_untitled_network_after_its_file(window, tmp_path, dial
     dialogs.save_path_answer = str(tmp_path / "copy.json")
     window.files.save_as()
     assert window.doc.net.name == "edge-detector"  # a name the user chose is kept
+
+
+def test_the_docks_a_saved_layout_places_are_remembered(qtbot):
+    first = MainWindow(network=small_network())
+    qtbot.addWidget(first)
+    assert not first.placed_before("panel-feature-maps")  # a first start: the panels get their default place
+    first.show()
+    first.close()
+    second = MainWindow(network=small_network(), panels=False)
+    qtbot.addWidget(second)
+    assert second.placed_before("panel-feature-maps") and second.placed_before("panel-explain-window")
+    assert not second.placed_before("panel-train")  # never opened, so never placed

@@ -11,7 +11,7 @@ import pytest
 
 from convstudio.engine.transforms import FcToConv
 from convstudio.engine.weights import init_weights, save_weights
-from convstudio.graph import (AddNode, Command, Connect, Disconnect, InsertOnEdge, Macro, MoveNodes,
+from convstudio.graph import (AddNode, ChangeType, Command, Connect, Disconnect, InsertOnEdge, Macro, MoveNodes,
                               RemoveNodes, Rename, SetMeta, SetParams)
 from convstudio.qt.document.document import Document
 from convstudio.qt.panels.run_controller import RunController
@@ -36,12 +36,14 @@ def graph_commands():
         "rename": lambda: Rename("conv2", "c2"),
         "insert": lambda: InsertOnEdge("AvgPool2D", "conv2", 0, node_id="squeeze"),
         "meta": lambda: SetMeta(name="Other"),
+        "change-type": lambda: ChangeType("relu1", "Sigmoid"),
         "fc-to-conv": lambda: FcToConv(),
         "macro": lambda: Macro("two edits", [SetParams("conv1", {"filters": 2}), RemoveNodes(["relu1"])]),
     }
 
 
-COVERED = {FcToConv, AddNode, RemoveNodes, Connect, Disconnect, SetParams, MoveNodes, Rename, InsertOnEdge, SetMeta, Macro}
+COVERED = {FcToConv, AddNode, RemoveNodes, Connect, Disconnect, SetParams, MoveNodes, Rename, InsertOnEdge, SetMeta, Macro,
+           ChangeType}
 
 
 def all_subclasses(cls):

@@ -8,15 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsScene, QMenu
 
 from ...errors import ConvStudioError
 from ...io.atomic import write_atomic
 from . import dialogs
+from ..jobs import start_job
 from ..messages import guarded, notify
-from ..panels.background import in_background
+from .. import style
 
 MARGIN = 24
 PNG_SCALE = 2  # crisp on high-density screens and in slides
@@ -31,7 +32,7 @@ def canvas_png(scene: QGraphicsScene, path: str | Path) -> None:
     rect = scene_rect(scene)
     image = QImage(QSize(int(rect.width() * PNG_SCALE), int(rect.height() * PNG_SCALE)),
                    QImage.Format.Format_ARGB32)
-    image.fill(QColor("white"))
+    image.fill(style.WHITE)
     painter = QPainter(image)
     painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
     scene.render(painter, QRectF(image.rect()), rect, Qt.AspectRatioMode.KeepAspectRatio)
@@ -52,7 +53,7 @@ def canvas_svg(scene: QGraphicsScene, path: str | Path, title: str) -> None:
     painter = QPainter()
     if not painter.begin(generator):
         raise ConvStudioError(f"cannot write {path}")
-    painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), QColor("white"))
+    painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), style.WHITE)
     scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
     painter.end()
 
@@ -99,11 +100,11 @@ class Exports:
         net = self.window.doc.net
         weights = self._weights()
         notify(f"Writing {Path(path).name}…")
-        in_background(lambda: (save_onnx(net, weights, path), f"Wrote {Path(path).name}.")[1],
-                      notify, lambda text: notify(f"Cannot export ONNX: {text}", "error"))
+        start_job(lambda _job: (save_onnx(net, weights, path), f"Wrote {Path(path).name}.")[1],
+                  on_finished=notify, on_failed=lambda text: notify(f"Cannot export ONNX: {text}", "error"))
 
     def _weights(self):
-        panels = getattr(self.window, "inspection", None)
+        panels = self.window.inspection
         if panels is None:
             from ...engine.weights import init_weights
 

@@ -17,26 +17,27 @@ from ... import __version__
 from ...errors import ConvStudioError
 from ...graph import Network
 from ...io.templates import DEFAULT, load_template, template_path, template_titles
-from . import dialogs
-from .actions import build_actions, build_menus, build_toolbar
-from ..document.autosave import Autosaver, find_autosaves, restore_into
 from ..canvas import CanvasScene, CanvasView
-from ..document.document import Document, starter_network
 from ..canvas.edit_ops import CanvasEdits
-from .files import FileFlows
-from .help import HelpWindows, fill_help_menu
-from ..inspector.inspector import Inspector
-from ..messages import guarded, messenger, notify
 from ..canvas.mime import json_paths
 from ..canvas.palette import Palette
-from ..explain import install_explain
-from ..panels import install_inspection
+from ..document.autosave import Autosaver, find_autosaves, restore_into
+from ..document.document import Document, starter_network
+from ..explain import ExplainTools, install_explain
+from ..inspector.inspector import Inspector
+from ..messages import guarded, messenger, notify
+from ..panels import InspectionPanels, install_inspection
+from ..panels.summary_dock import SummaryPanel
+from ..training import TrainTools, install_training
+from . import dialogs
+from .actions import build_actions, build_menus, build_toolbar
+from .files import FileFlows
+from .help import HelpWindows, fill_help_menu
 from .settings import open_settings
 from .status_bar import NetworkStatusBar
-from ..panels.summary_dock import SummaryPanel
-from ..training import install_training
 
 Area = Qt.DockWidgetArea
+DOCKS_KEY = "window/docks"  # the docks the saved layout places, by object name
 
 
 class MainWindow(QMainWindow):
@@ -56,6 +57,9 @@ class MainWindow(QMainWindow):
         self.files = FileFlows(self, self.doc, self.settings, after_open=self._after_open)
         self.autosaver = Autosaver(self.doc, self)
         self.panel_docks: list[QDockWidget] = []
+        self.inspection: InspectionPanels | None = None  # filled by install_inspection, install_explain, …
+        self.explain: ExplainTools | None = None
+        self.training: TrainTools | None = None
         self._build_docks()
         self.acts = build_actions(self)
         self.menus = build_menus(self, self.acts)
@@ -73,9 +77,9 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._open_first(network)
         if panels:
-            self.inspection = install_inspection(self)
-            self.explain = install_explain(self, self.inspection)
-            self.training = install_training(self)
+            install_inspection(self)
+            install_explain(self)
+            install_training(self)
             if self._saved_state is not None:
                 self.restoreState(self._saved_state)  # again, now that every dock exists: tabs in front too
             else:
@@ -258,6 +262,7 @@ class MainWindow(QMainWindow):
         self.start_maximized = False
         self.compact_layout = False  # see _default_layout
         self._saved_state: QByteArray | None = None
+        self._saved_docks = set(self.settings.value(DOCKS_KEY, [], type=list))
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
@@ -288,9 +293,14 @@ class MainWindow(QMainWindow):
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.summary_dock], [130 if self.compact_layout else 170], Qt.Orientation.Vertical)
 
+    def placed_before(self, object_name: str) -> bool:
+        """True when the saved layout places this dock: the user's choice wins over a first placement."""
+        return self._saved_state is not None and object_name in self._saved_docks
+
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue(DOCKS_KEY, [d.objectName() for d in self.findChildren(QDockWidget)])
         self.settings.sync()
 
     def closeEvent(self, event) -> None:
@@ -334,7 +344,7 @@ class MainWindow(QMainWindow):
             self.inspection.docks["input"].raise_()
 
     def dropped_image(self, mime) -> str | None:
-        panels = getattr(self, "inspection", None)
+        panels = self.inspection
         return panels.input_panel.dropped_image(mime) if panels is not None else None
 
     def show_about(self) -> None:

@@ -57,7 +57,7 @@ class NetworkStatusBar(QStatusBar):
         if errors:
             colour = style.ERROR.name()
         elif warnings:
-            colour = "#a86b00"
+            colour = style.WARNING_TEXT
         else:
             colour = style.OK_TEXT.name()
         text = "no problems" if not (errors or warnings) else \
@@ -65,7 +65,7 @@ class NetworkStatusBar(QStatusBar):
         self.problems.setText(f"<span style='color:{colour}'>● {text}</span>")
 
     def show_message(self, text: str, level: str = "info") -> None:
-        colour = {"error": style.ERROR.name(), "warning": "#a86b00"}.get(level, "")
+        colour = {"error": style.ERROR.name(), "warning": style.WARNING_TEXT}.get(level, "")
         self.setStyleSheet(f"QStatusBar {{ color: {colour}; }}" if colour else "")
         figures = [w for w in self._figures() if not w.isHidden()]
         beside = self.width() - sum(w.sizeHint().width() for w in figures) - 40

@@ -134,7 +134,7 @@ class EdgeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path)
         self._paint_arrow(painter, colour)
-        self._paint_label(painter, colour if selected or self.highlight else QColor("#c9ced6"))
+        self._paint_label(painter, colour if selected or self.highlight else style.LABEL_EDGE)
 
     def _paint_arrow(self, painter: QPainter, colour: QColor) -> None:
         tip = self.path.pointAtPercent(1.0)
@@ -153,8 +153,8 @@ class EdgeItem(QGraphicsItem):
         if not self.label or not self.label_shown:
             return
         painter.setPen(QPen(border, 1))
-        painter.setBrush(QColor(255, 255, 255, 240))
+        painter.setBrush(style.LABEL_BACK)
         painter.drawRoundedRect(self.label_rect, 4, 4)
         painter.setFont(card_font(11))
-        painter.setPen(QColor("#2b323b") if self.label != "?" else style.ERROR)
+        painter.setPen(style.LABEL_TEXT if self.label != "?" else style.ERROR)
         painter.drawText(self.label_rect, Qt.AlignmentFlag.AlignCenter, self.label)

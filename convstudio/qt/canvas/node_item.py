@@ -73,7 +73,7 @@ def _tooltip(node: Node, decl, rep: NodeReport | None) -> str:
         for d in rep.errors:
             lines.append(f"<span style='color:{style.ERROR.name()}'><b>Error:</b> {escape(d.text)}</span>")
         for d in rep.warnings:
-            lines.append(f"<span style='color:#a86b00'><b>Warning:</b> {escape(d.text)}</span>")
+            lines.append(f"<span style='color:{style.WARNING_TEXT}'><b>Warning:</b> {escape(d.text)}</span>")
         if rep.blocked_by:
             lines.append(f"Shape unknown until <b>{escape(rep.blocked_by)}</b> is fixed.")
     return "<br>".join(lines)
@@ -192,11 +192,11 @@ class NodeItem(QGraphicsItem):
 
     def _paint_badge(self, painter: QPainter, alert: QColor, glyph: str) -> None:
         centre = badge_centre()
-        painter.setPen(QPen(QColor("white"), 1.5))
+        painter.setPen(QPen(style.WHITE, 1.5))
         painter.setBrush(alert)
         painter.drawEllipse(centre, BADGE_RADIUS, BADGE_RADIUS)
         painter.setFont(card_font(11, True))
-        painter.setPen(QColor("white") if glyph == "×" else QColor("#1d2530"))
+        painter.setPen(style.WHITE if glyph == "×" else style.INK)
         painter.drawText(QRectF(centre.x() - BADGE_RADIUS, centre.y() - BADGE_RADIUS, 2 * BADGE_RADIUS,
                                 2 * BADGE_RADIUS), Qt.AlignmentFlag.AlignCenter, glyph)
 
@@ -204,7 +204,7 @@ class NodeItem(QGraphicsItem):
         pad = 8.0
         type_font, id_font, body_font = card_font(11), card_font(12, True), card_font(12)
         type_width = QFontMetrics(type_font).horizontalAdvance(face.type_name)
-        painter.setPen(QColor("white"))
+        painter.setPen(style.WHITE)
         painter.setFont(type_font)
         painter.drawText(QRectF(WIDTH - pad - type_width, 0, type_width, HEADER),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, face.type_name)
@@ -213,7 +213,7 @@ class NodeItem(QGraphicsItem):
                                                     int(WIDTH - 3 * pad - type_width))
         painter.drawText(QRectF(pad, 0, WIDTH, HEADER), Qt.AlignmentFlag.AlignVCenter, id_text)
         painter.setFont(body_font)
-        painter.setPen(QColor("#333a44"))
+        painter.setPen(style.CARD_TEXT)
         metrics = QFontMetrics(body_font)
         settings = metrics.elidedText(face.settings or face_hint(face), Qt.TextElideMode.ElideRight,
                                       int(WIDTH - 2 * pad))
@@ -226,11 +226,11 @@ class NodeItem(QGraphicsItem):
         small = QFontMetrics(card_font(11))
         params = next((t for t in (face.params, face.params.replace(" params", ""))
                        if small.horizontalAdvance(t) <= room), "")  # a long shape keeps the line to itself
-        painter.setPen(QColor("#7a828c"))
+        painter.setPen(QColor(style.MUTED_TEXT))
         painter.setFont(card_font(11))
         painter.drawText(row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, params)
         painter.setFont(card_font(12, True))
-        painter.setPen(style.ERROR if face.shape == "?" else QColor("#1d2530"))
+        painter.setPen(style.ERROR if face.shape == "?" else style.INK)
         painter.drawText(row, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, face.shape)
 
     def _paint_ports(self, painter: QPainter, face: NodeFace, colour: QColor) -> None:
@@ -240,7 +240,7 @@ class NodeItem(QGraphicsItem):
         for name, centre in ports:
             hot = name == self.hover_port
             painter.setPen(QPen(colour.darker(120), 1.5))
-            painter.setBrush(QBrush(colour if hot else QColor("white")))
+            painter.setBrush(QBrush(colour if hot else style.WHITE))
             r = PORT_RADIUS + (1.5 if hot else 0)
             painter.drawEllipse(centre, r, r)
 

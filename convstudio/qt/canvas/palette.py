@@ -59,7 +59,7 @@ class PaletteTree(QTreeWidget):
         painter.setBrush(colour)
         painter.setPen(colour.darker(130))
         painter.drawRoundedRect(pixmap.rect().adjusted(0, 0, -1, -1), 5, 5)
-        painter.setPen(QColor("white"))
+        painter.setPen(style.WHITE)
         painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, type_name)
         painter.end()
         return pixmap

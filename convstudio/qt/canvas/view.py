@@ -4,9 +4,10 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView
 
+from .. import style
 from .mime import LAYER_MIME, json_paths
 from .scene import CanvasScene
 
@@ -175,11 +176,11 @@ class CanvasView(QGraphicsView):
 
     # -- background grid ---------------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
-        painter.fillRect(rect, QColor("#f4f6f8"))
+        painter.fillRect(rect, style.CANVAS)
         if self.zoom() < 0.35:
             return
         step = 40.0
-        painter.setPen(QPen(QColor("#e3e7ec"), 0))
+        painter.setPen(QPen(style.CANVAS_GRID, 0))
         left = math.floor(rect.left() / step) * step
         top = math.floor(rect.top() / step) * step
         x = left

@@ -7,20 +7,20 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...engine.explain.backprop import LossGradient, WindowRoute
 from ..panels import colormaps
 from ..panels.gradient_tiles import symmetric_limit
 from ..panels.qimages import to_qimage
+from .. import style
 from . import grid_painter as gp
 from .crop import visible_range
 from .window_canvas import LABEL_W, GridGeometry, WindowCanvas
 
 CAPTION_H = 34.0  # under each map: its colour scale, up to two lines
 BAR_W = 10.0
-ARGMAX = QColor("#2e7d32")
 VALUE_CELL = 36.0  # large enough to write a value in: the routing picture zooms in around the window
 
 
@@ -114,7 +114,7 @@ class MapStrip(QWidget):
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor("#fbfbfc"))
+        p.fillRect(self.rect(), style.PAPER)
         cells = self.layout_cells()
         width = self._column
         for panel, (image, caption), rect in zip(self.panels, self._cache, cells):
@@ -156,7 +156,7 @@ class LossBars(QWidget):
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor("#fbfbfc"))
+        p.fillRect(self.rect(), style.PAPER)
         if self.loss is None:
             return p.end()
         k = len(self.names)
@@ -230,7 +230,7 @@ class RouteCanvas(WindowCanvas):
             if np.isfinite(v):
                 gp.cell_text(p, rect, f"{v:.3g}".replace("-", "−"))
             if r.share.flat[i] != 0 or (y, x) == r.argmax:
-                p.setPen(QPen(ARGMAX, 3))
+                p.setPen(QPen(style.OK_TEXT, 3))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawRect(rect.adjusted(1.5, 1.5, -1.5, -1.5))
 

@@ -20,7 +20,6 @@ from .backprop_pictures import LossBars, MapStrip, Panel, RouteCanvas, wrapped
 from .backprop_step import StepBox
 from .backprop_text import conv_html, dense_html, elementwise_html, loss_html, other_html, pool_html
 from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
-from .host import net_of
 from .text import esc
 
 MODES = {"loss": "Loss → scores (softmax cross-entropy)", "elementwise": "This layer (elementwise)",
@@ -49,7 +48,7 @@ def modes_for(net, node_id: str) -> list[str]:
 
 
 def class_names(net, count: int) -> list[str]:
-    labels = list(getattr(net, "labels", []) or [])
+    labels = list(net.labels)
     return [labels[i] if i < len(labels) else f"class {i}" for i in range(count)]
 
 
@@ -120,7 +119,7 @@ class BackpropView(FollowsWhenShown, QWidget):
 
     # -- following the canvas --------------------------------------------------------------------------
     def show_selection(self, ids: list[str]) -> None:
-        net = net_of(self.doc)
+        net = self.doc.net
         prefer = None
         try:
             head = output_node(net)
@@ -137,14 +136,14 @@ class BackpropView(FollowsWhenShown, QWidget):
         self.refresh()
 
     def _on_doc_changed(self, change) -> None:
-        if change.reset or (self.node_id is not None and self.node_id not in net_of(self.doc)):
+        if change.reset or (self.node_id is not None and self.node_id not in self.doc.net):
             self.node_id = None
             self.show_selection([])
         elif change.structural:
             self._fill_modes()
 
     def _fill_modes(self) -> None:
-        net = net_of(self.doc)
+        net = self.doc.net
         self.mode.clear()
         if self.node_id is None or self.node_id not in net:
             return
@@ -171,7 +170,7 @@ class BackpropView(FollowsWhenShown, QWidget):
     # -- content ---------------------------------------------------------------------------------------
     @guarded
     def refresh(self) -> None:
-        net = net_of(self.doc)
+        net = self.doc.net
         self.numbers = {}
         if self.node_id is None or self.node_id not in net:
             self.header.setText("<b>Backprop</b> — select a layer on the canvas")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from ...engine.explain import Box, Breakdown, output_breakdown, receptive_box
 from ...engine.explain.backprop import PoolWindow, pool_window
@@ -19,15 +19,15 @@ from ...errors import ConvStudioError
 from ..messages import guarded
 from ..panels.lazy import FollowsWhenShown
 from ..panels.selection import has_filters, pick_node
+from .. import style
 from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
 from .field_image import FieldImage
-from .host import net_of
 from .run_source import RunSource
 from .term_list import TermList
 from .text import count, esc, num, paragraphs, plain, shape, signed
 
 INLINE_TERMS = 6
-MAX_MARK = "#2e7d32"  # up to this many partial sums are written out in the sum line
+MAX_MARK = style.GOOD  # up to this many partial sums are written out in the sum line
 
 
 def sum_html(b: Breakdown) -> str:
@@ -60,7 +60,7 @@ def pool_table_html(pw: PoolWindow, source: str, is_max: bool) -> str:
                 text = f"<b style='color:{MAX_MARK}'>▶ {text}</b>"
             cells.append(f"<td align='right' style='padding:2px 6px'>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    table = f"<table border='1' cellspacing='0' style='border-color:#9aa3ad'>{''.join(rows)}</table>"
+    table = f"<table border='1' cellspacing='0' style='border-color:{style.GRID.name()}'>{''.join(rows)}</table>"
     if not is_max:
         return (f"It is the average of this window of {esc(source)}:{table}In backpropagation each of these "
                 f"{kh * kw} inputs gets the same share of its gradient (see the Backprop tab).")
@@ -108,9 +108,6 @@ class BreakdownView(FollowsWhenShown, QWidget):
         self.col = spin("breakdown-col", "Output column", 0, 0, 0)
         self.order = QComboBox(objectName="breakdown-order", toolTip="Order of the input channels in the list")
         self.order.addItems(["Largest contributions first", "Channel order"])
-        self.run_button = QPushButton("Run", objectName="breakdown-run",
-                                      toolTip="Run the network on a sample image to get values to explain")
-        self.run_button.setVisible(self.source.can_run)
         self.message = rich_label("breakdown-message")
         self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)  # long pool notes read down
         self.sum = rich_label("breakdown-sum", "The partial sums added up, and the value the forward pass gave")
@@ -140,12 +137,11 @@ class BreakdownView(FollowsWhenShown, QWidget):
         top.setSpacing(4)
         top.addWidget(self.header)
         top.addLayout(row_of(labelled("k", self.channel), labelled("row", self.row), labelled("col", self.col),
-                             self.order, None, self.run_button))
+                             self.order, None))
         top.addWidget(self.stack, 1)
         for box in (self.channel, self.row, self.col):
             box.valueChanged.connect(lambda _v: self.refresh())
         self.order.currentIndexChanged.connect(lambda _i: self.terms.set_terms(self.breakdown, self._by_size()))
-        self.run_button.clicked.connect(lambda: self.source.run())
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -161,14 +157,14 @@ class BreakdownView(FollowsWhenShown, QWidget):
 
     # -- what to explain ------------------------------------------------------------------------------------
     def show_selection(self, ids: list[str]) -> None:
-        node = pick_node(list(ids), self.node_id, net_of(self.doc), has_filters)
+        node = pick_node(list(ids), self.node_id, self.doc.net, has_filters)
         if node != self.node_id or self.breakdown is None:
             self.node_id = node
             self.refresh()
 
     def show_pixel(self, node_id: str, channel: int, row: int, col: int) -> None:
         """A pixel picked in the feature maps: explain it if it belongs to a Conv2D layer."""
-        net = net_of(self.doc)
+        net = self.doc.net
         if node_id not in net or not net.node(node_id).decl.has_filters:
             kind = net.node(node_id).type if node_id in net else "unknown"
             field, where = self._field_of(node_id, row, col)
@@ -190,8 +186,8 @@ class BreakdownView(FollowsWhenShown, QWidget):
 
     def _on_doc_changed(self, change) -> None:
         if change.structural or change.reset:
-            self.node_id = pick_node([], self.node_id if self.node_id in net_of(self.doc) else None,
-                                     net_of(self.doc), has_filters)
+            self.node_id = pick_node([], self.node_id if self.node_id in self.doc.net else None,
+                                     self.doc.net, has_filters)
 
     def _set_ranges(self) -> None:
         snap = self.source.snapshot()
@@ -208,7 +204,6 @@ class BreakdownView(FollowsWhenShown, QWidget):
     # -- computing --------------------------------------------------------------------------------------------
     @guarded
     def refresh(self) -> None:
-        self.run_button.setVisible(self.source.can_run)
         self.breakdown = None
         if self.node_id is None:
             self._say(self._default_header(), "This network has no Conv2D layer to take apart.")
@@ -228,7 +223,7 @@ class BreakdownView(FollowsWhenShown, QWidget):
         self._show(b, snap)
 
     def _show(self, b: Breakdown, snap) -> None:
-        node = net_of(self.doc).node(self.node_id)
+        node = self.doc.net.node(self.node_id)
         n_in = snap.acts[node.inputs[0]].shape[1]
         m_out = snap.acts[self.node_id].shape[1]
         kernel = b.terms[0].kernel.shape

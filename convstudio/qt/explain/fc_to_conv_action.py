@@ -15,7 +15,6 @@ from ...errors import ConvStudioError
 from ...graph import Network
 from ...wording import counted
 from ..messages import guarded, notify
-from .host import net_of
 from .text import count, shape
 
 ACTION_TEXT = "Convert Dense layers to convolutions"
@@ -63,14 +62,14 @@ def plan_summary(net: Network, report) -> ConversionSummary:
 
 def convert_dense_layers(doc) -> ConversionSummary:
     """Convert through the document's undo stack (one step); raises ConvStudioError when impossible."""
-    net = net_of(doc)
+    net = doc.net
     plan = plan_fc_to_conv(net, doc.report)
     before = {d.id: doc.report.nodes[d.id].params for d in plan.denses}
     doc.push(FcToConv())
     after = doc.report
     changes = tuple(LayerChange(d.id, _before(d), _after(d, after.nodes[d.id].shape), before[d.id],
                                 after.nodes[d.id].params) for d in plan.denses)
-    return ConversionSummary(net_of(doc).name, plan.flattens, changes, True)
+    return ConversionSummary(doc.net.name, plan.flattens, changes, True)
 
 
 def summary_message(s: ConversionSummary) -> str:

@@ -22,7 +22,6 @@ from ...wording import counted
 from .controls import WrapScroll, rich_label, row_of, show_text
 from .fc_to_conv_action import ACTION_TEXT, ConversionSummary, plan_summary
 from .heads_view import HeadsView
-from .host import net_of
 from .text import count, esc, paragraphs, plain
 
 COLUMNS = ("Layer", "Now", "Becomes", "Params before", "Params after")
@@ -108,12 +107,12 @@ class FcView(QWidget):
             self.refresh()
 
     def _last_still_applies(self) -> bool:
-        net = net_of(self.doc)
+        net = self.doc.net
         return self.last is not None and all(c.id in net and net.node(c.id).decl.has_filters
                                              for c in self.last.changes)
 
     def refresh(self, refusal: str = "") -> None:
-        net = net_of(self.doc)
+        net = self.doc.net
         if not self._last_still_applies():
             self.last = None
             self.show_check("")

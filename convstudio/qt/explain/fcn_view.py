@@ -7,7 +7,7 @@ each looking at one window of the image, which is what this view lays over the p
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QPushButton, QSlider, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QSlider, QStackedWidget, QVBoxLayout, QWidget
 
 from ...engine.explain import ScoreMaps, score_maps
 from ...engine.infer import infer
@@ -92,7 +92,6 @@ class FcnView(FollowsWhenShown, QWidget):
         self.opacity = QSlider(Qt.Orientation.Horizontal, objectName="fcn-opacity", minimum=0, maximum=100,
                                value=60, toolTip="How strongly the score map covers the image")
         self.opacity.setMaximumWidth(140)
-        self.run_button = QPushButton("Run", objectName="fcn-run", toolTip="Run the network on a sample image")
         self.map_controls = QWidget()
         self.map_controls.setLayout(row_of(self.chooser, self.value, self.cmap, labelled("opacity", self.opacity),
                                            None))
@@ -114,11 +113,10 @@ class FcnView(FollowsWhenShown, QWidget):
         self.words = rich_label("fcn-text")
         text = column_of(self.words)
         self.split = explain_page(self, self.pictures, scrolled(text, "fcn-text-scroll"),
-                                  row_of(self.header, self.run_button, stretch_at=0), self.map_controls)
+                                  row_of(self.header, stretch_at=0), self.map_controls)
         for box in (self.chooser, self.value, self.cmap):
             box.currentIndexChanged.connect(lambda _i: self._draw_map())
         self.opacity.valueChanged.connect(lambda v: self.map_view.overlay.setOpacity(v / 100))
-        self.run_button.clicked.connect(lambda: self.source.run())
         self.map_view.hovered.connect(self._show_place)
 
     def resizeEvent(self, event) -> None:
@@ -128,7 +126,6 @@ class FcnView(FollowsWhenShown, QWidget):
     # -- following runs ---------------------------------------------------------------------------------
     @guarded
     def refresh(self) -> None:
-        self.run_button.setVisible(self.source.can_run)
         self.maps = None
         snap = self.source.snapshot()
         if snap is None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from ...engine.explain import Box
 from ...engine.images import image_to_uint8_rgb
+from .. import style
 from .controls import rich_label
 from .wheel import PagePicture
 from .text import esc
 
-BOX = QColor("#e53935")
 
 
 def display_rgb(image: np.ndarray) -> np.ndarray:
@@ -60,7 +60,7 @@ class FieldImage(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.frame = QGraphicsRectItem(0, 0, 1, 1)
-        pen = QPen(BOX, 2)
+        pen = QPen(style.PICK, 2)
         pen.setCosmetic(True)
         self.frame.setPen(pen)
         self.plot.addItem(self.frame)

@@ -9,23 +9,9 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 
-GRID = QColor("#9aa3ad")
-REAL = QColor("#ffffff")
-PAD = QColor("#e3e5e8")
-PAD_HATCH = QColor("#a9afb7")
-TAP = QColor(240, 140, 46, 200)
-TAP_EDGE = QColor("#c05a00")
-FOOTPRINT = QColor("#1e6fe0")
-UNCOVERED = QColor("#f6b3b3")
-UNCOVERED_EDGE = QColor("#c62828")
-CURRENT = QColor("#f08c2e")
-TEXT = QColor("#1d232a")
-MUTED = QColor("#5b6570")
+from ..style import (CATEGORICAL, CELL_EDGE, CURRENT, FOOTPRINT, GRID, MUTED, PAD, PAD_HATCH, REAL, TAP, TAP_EDGE,  # noqa: F401
+                     TEXT, UNCOVERED, UNCOVERED_EDGE, WHITE)
 
-# Tableau-20-like categorical colours: one per kernel weight in the sharing matrix
-CATEGORICAL = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-               "#9c755f", "#bab0ac", "#86bcb6", "#d37295", "#8cd17d", "#b6992d", "#499894", "#f1ce63",
-               "#a0cbe8", "#ffbe7d", "#d4a6c8", "#79706e")
 
 NEG = np.array([33, 102, 172], dtype=np.float64)   # blue for negative values
 POS = np.array([178, 24, 43], dtype=np.float64)    # red for positive values
@@ -45,7 +31,7 @@ def heat(value: float, scale: float) -> QColor:
 
 def ink_for(fill: QColor) -> QColor:
     """Black or white text, whichever reads better on `fill`."""
-    return QColor("#ffffff") if fill.lightnessF() < 0.55 else TEXT
+    return QColor(WHITE) if fill.lightnessF() < 0.55 else TEXT
 
 
 def hatch(p: QPainter, rect: QRectF, color: QColor = PAD_HATCH) -> None:
@@ -108,5 +94,5 @@ def value_grid(p: QPainter, origin_x: float, origin_y: float, cell: float, value
                 continue
             v = float(values[r, c])
             fill = heat(v, scale)
-            fill_cell(p, rect, fill, QColor("#c3c8ce"))
+            fill_cell(p, rect, fill, CELL_EDGE)
             cell_text(p, rect, cell_number(v, digits), ink_for(fill))

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from ...engine.explain import HeadComparison, compare_heads, network_head
 from ...errors import ConvStudioError
 from ...wording import a
+from .. import style
 from .controls import rich_label
-from .host import net_of
 from .text import bullet_list, count, esc, paragraphs, plain, shape
 
 CELL = "style='padding:2px 8px'"
@@ -32,7 +32,7 @@ def _table(title: str, layers, widths, params: int, macs: int) -> str:
             f"<th align='right' {CELL}>MACs</th></tr>")
     total = (f"<tr><td {CELL}><b>total</b></td><td align='right' {CELL}><b>{count(params)}</b></td>"
              f"<td align='right' {CELL}><b>{count(macs)}</b></td></tr>")
-    return (f"<table cellspacing='0' style='border:1px solid #c8cdd3; margin-bottom:8px'>{head}"
+    return (f"<table cellspacing='0' style='border:1px solid {style.TABLE_BORDER}; margin-bottom:8px'>{head}"
             f"{_rows(layers, widths)}{total}</table>")
 
 
@@ -78,9 +78,9 @@ class HeadsView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        net = net_of(self.doc)
+        net = self.doc.net
         try:
-            features, hidden, classes = network_head(net, getattr(self.doc, "report", None))
+            features, hidden, classes = network_head(net, self.doc.report)
             self._read = (net.name, (features, hidden, classes))
             whose = f"{esc(net.name)}'s fully connected layers"
         except ConvStudioError:

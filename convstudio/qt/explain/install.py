@@ -1,8 +1,8 @@
 """Puts the "Convolution explained" views into the main window: docks, menus and connections.
 
-One call, `install_explain(window, panels=None)`. Without panels the views that need a
-forward pass run the network themselves (`LocalSource`); with them they follow the
-panels' run controller, and a pixel picked in the feature maps is taken apart here.
+One call, `install_explain(window)`, after `install_inspection(window)`: the views that need a
+forward pass follow the panels' run controller, and a pixel picked in the feature maps is taken
+apart here.
 """
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
+from ..host import Host
 from ..messages import guarded
+from ..panels import InspectionPanels
 from .backprop_view import BackpropView
 from .breakdown_view import BreakdownView
 from .controls import FitScroll
@@ -20,13 +22,11 @@ from .conversion_check import OutputCheck
 from .fc_to_conv_action import make_convert_action
 from .fc_view import FcView
 from .fcn_view import FcnView
-from .host import document_of
-from .run_source import ControllerSource, LocalSource, RunSource
+from .run_source import ControllerSource, RunSource
 from .sharing_view import SharingView
 from .window_view import WindowView
 
 Area = Qt.DockWidgetArea
-INSTALLED = "_convstudio_explain_tools"
 TITLES = {  # view key → dock title, menu text
     "window": ("Window", "&Sliding Window (F, S, P, D)"),
     "breakdown": ("One Value", "&One Output Value (N inputs × M outputs)"),
@@ -53,25 +53,18 @@ class ExplainTools:
         dock.raise_()
 
 
-def install_explain(window, panels=None, area=Area.RightDockWidgetArea) -> ExplainTools:
+def install_explain(window: Host, area=Area.RightDockWidgetArea) -> ExplainTools:
     """Create the explain docks and menu actions in `window` and connect them (once per window).
 
     Each view sits in a scroll area, so a small screen gets scroll bars instead of a window
     taller than the screen.
-
-    `panels` (optional) may offer `controller` (the RunController), `feature_maps` (with a
-    `pixel_clicked(node_id, channel, row, col)` signal) and `input_panel` (with
-    `show_receptive_box(box)`); whatever is missing is worked around.
     """
-    existing = getattr(window, INSTALLED, None)
-    if existing is not None:
-        return existing
-    doc = document_of(window)
-    controller = getattr(panels, "controller", None)
-    source = ControllerSource(controller, window) if controller is not None else LocalSource(doc, window)
+    if window.explain is not None:
+        return window.explain
+    doc, panels = window.doc, window.inspection
+    source = ControllerSource(panels.controller, window)
     views = {"window": WindowView(doc), "breakdown": BreakdownView(doc, source), "sharing": SharingView(doc),
-             "fc": FcView(doc), "fcn": FcnView(doc, source),
-             "backprop": BackpropView(doc, getattr(panels, "gradients", None))}
+             "fc": FcView(doc), "fcn": FcnView(doc, source), "backprop": BackpropView(doc, panels.gradients)}
     docks = {key: window.add_panel_dock(TITLES[key][0], FitScroll(view, f"explain-{key}-dock"), area,
                                         f"panel-explain-{key}")
              for key, view in views.items()}
@@ -94,16 +87,15 @@ def install_explain(window, panels=None, area=Area.RightDockWidgetArea) -> Expla
     tools.menus = _menus(window, tools)
     _follow_selection(window, views)
     _connect_panels(panels, tools)
-    setattr(window, INSTALLED, tools)
+    window.explain = tools
     return tools
 
 
-def _menus(window, tools: ExplainTools) -> dict[str, QMenu]:
+def _menus(window: Host, tools: ExplainTools) -> dict[str, QMenu]:
     """Tools ▸ Convert…, and an Explain menu that opens each view (both before Help)."""
     bar = window.menuBar()
-    existing = getattr(window, "menus", {}) or {}
     before = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-    tools_menu = existing.get("tools") or existing.get("network")
+    tools_menu = window.menus.get("tools")
     if tools_menu is None:
         tools_menu = QMenu("&Tools", bar)
         tools_menu.setObjectName("menu-tools")
@@ -120,34 +112,25 @@ def _menus(window, tools: ExplainTools) -> dict[str, QMenu]:
     return {"tools": tools_menu, "explain": explain}
 
 
-def _follow_selection(window, views: dict[str, QWidget]) -> None:
-    signal = getattr(window, "selection_changed", None)
-    if signal is None:
-        return
-
+def _follow_selection(window: Host, views: dict[str, QWidget]) -> None:
     def show(ids: list) -> None:
         for key in ("window", "breakdown", "sharing", "backprop"):
             views[key].show_selection(list(ids))
-    signal.connect(show)
-    current = getattr(window, "selected_ids", None)
-    if callable(current):
-        show(current())
+    window.selection_changed.connect(show)
+    show(window.selected_ids())
 
 
-def _connect_panels(panels, tools: ExplainTools) -> None:
+def _connect_panels(panels: InspectionPanels, tools: ExplainTools) -> None:
     breakdown: BreakdownView = tools.views["breakdown"]
-    maps = getattr(panels, "feature_maps", None)
-    if maps is not None and hasattr(maps, "pixel_clicked"):
-        @guarded
-        def picked(node_id: str, channel: int, row: int, col: int) -> None:
-            breakdown.show_pixel(node_id, channel, row, col)
-            if not _shares_tabs(tools.docks["breakdown"], _dock_of(maps)):
-                tools.reveal("breakdown")  # the explanation comes to the front, beside the maps
-        maps.pixel_clicked.connect(picked)
-    input_panel = getattr(panels, "input_panel", None)
-    hook = getattr(input_panel, "show_receptive_box", None)
-    if callable(hook):
-        breakdown.input_hook = hook
+    maps = panels.feature_maps
+
+    @guarded
+    def picked(node_id: str, channel: int, row: int, col: int) -> None:
+        breakdown.show_pixel(node_id, channel, row, col)
+        if not _shares_tabs(tools.docks["breakdown"], _dock_of(maps)):
+            tools.reveal("breakdown")  # the explanation comes to the front, beside the maps
+    maps.pixel_clicked.connect(picked)
+    breakdown.input_hook = panels.input_panel.show_receptive_box
 
 
 def _dock_of(widget) -> QDockWidget | None:

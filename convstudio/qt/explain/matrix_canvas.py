@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...engine.explain import ConvConfig, SharingMatrix
 from ..panels.qimages import to_qimage
+from .. import style
 from . import grid_painter as gp
 
 MAX_NAMED = len(gp.CATEGORICAL)  # up to this many weights each get their own colour
 LABEL = 34.0
 CELL_MAX = 40.0
 CELL_LABELS = 12.0
-BLOCK_LINE = QColor("#1d232a")  # between the filter × channel blocks
+BLOCK_LINE = style.TEXT  # between the filter × channel blocks
 
 
 def colour_keys(m: SharingMatrix) -> tuple[np.ndarray, bool]:
@@ -92,7 +93,7 @@ class MatrixCanvas(QWidget):
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor("#ffffff"))
+        p.fillRect(self.rect(), style.WHITE)
         if self.matrix is None:
             return
         x, y, cell = self._layout()
@@ -132,10 +133,10 @@ class MatrixCanvas(QWidget):
                 rect = QRectF(x + c * cell, y + r * cell, cell, cell)
                 key = int(self.keys[r, c])
                 if key < 0:
-                    gp.fill_cell(p, rect, QColor("#ffffff"), QColor("#e1e4e8"))
+                    gp.fill_cell(p, rect, style.WHITE, style.EMPTY_EDGE)
                     continue
                 fill = gp.categorical(key)
-                gp.fill_cell(p, rect, fill, QColor("#ffffff"))
+                gp.fill_cell(p, rect, fill, style.WHITE)
                 name = weight_name(int(self.matrix.index[r, c]), cfg) if self.named else ""
                 if name and len(name) <= 3:
                     gp.cell_text(p, rect, name, gp.ink_for(fill))

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...engine.explain import ClassScore, ScoreMaps
 from ...engine.receptive import Field
+from .. import style
 from . import grid_painter as gp
 from .field_image import display_rgb
 from .text import count, esc
@@ -18,7 +19,7 @@ TOP_BARS = 10
 ROW_PX = 17  # height of one class's bar row
 COLORMAPS = ("viridis", "magma", "inferno", "turbo", "CET-L17")
 BEST = -1  # "best class at each place" instead of one class's map
-OTHERS = "#6b6b6b"  # the classes past the palette in the best-class picture
+OTHERS = style.MUTED.name()  # the classes past the palette in the best-class picture
 
 
 def _plot(parent_tip: str) -> pg.PlotWidget:
@@ -48,7 +49,7 @@ class ScoreBars(QWidget):
         self.plot.getAxis("bottom").setTicks([[(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1)]])
         self.plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
         for axis in ("left", "bottom"):
-            self.plot.getAxis(axis).setTextPen("#333333")
+            self.plot.getAxis(axis).setTextPen(style.CHART_TEXT)
         self.items: list = []
         self.ranking: list[ClassScore] = []
         self.classes = 0
@@ -68,8 +69,8 @@ class ScoreBars(QWidget):
         self.items = []
         y = np.arange(shown)
         widths = [r.probability for r in self.ranking]
-        brushes = [pg.mkBrush(gp.CURRENT if i == 0 else "#9aa5b1") for i in range(shown)]
-        bars = pg.BarGraphItem(x0=0, y=y, width=widths, height=0.7, brushes=brushes, pen=pg.mkPen("#6b7580"))
+        brushes = [pg.mkBrush(gp.CURRENT if i == 0 else style.BAR) for i in range(shown)]
+        bars = pg.BarGraphItem(x0=0, y=y, width=widths, height=0.7, brushes=brushes, pen=pg.mkPen(style.BAR_EDGE))
         self.plot.addItem(bars)
         self.items.append(bars)
         for i, r in enumerate(self.ranking):
@@ -135,7 +136,7 @@ class ScoreMapView(QWidget):
         self.colorbar = pg.ColorBarItem(values=(0, 1), width=12, interactive=False,
                                         colorMap=pg.colormap.get("viridis"))
         self.colorbar.setImageItem(self.overlay, insert_in=self.plot)
-        self.colorbar.axis.setTextPen("#333333")
+        self.colorbar.axis.setTextPen(style.CHART_TEXT)
         self.maps: ScoreMaps | None = None
         self.best_legend: list[tuple[list[int], str]] = []  # (classes, colour) of the best-class picture
         self.rect = QRectF()

@@ -6,10 +6,11 @@ is how a learner checks that each row is the kernel laid on one window.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...engine.explain import ConvConfig
+from .. import style
 from . import grid_painter as gp
 
 CELL = 30.0
@@ -64,7 +65,7 @@ class SharingLegend(QWidget):
                 n = i * kw + j
                 rect = QRectF(4 + j * cell, y + i * cell, cell, cell)
                 fill = gp.categorical(n)
-                gp.fill_cell(p, rect, fill, QColor("#ffffff"))
+                gp.fill_cell(p, rect, fill, style.WHITE)
                 gp.cell_text(p, rect, f"w{n}" if self.named else f"{i},{j}", gp.ink_for(fill))
         y += kh * cell + 14
         if self._show_input():
@@ -87,5 +88,5 @@ class SharingLegend(QWidget):
         for r in range(cfg.height):
             for c in range(cfg.width):
                 rect = QRectF(4 + c * size, y + r * size, size, size)
-                gp.fill_cell(p, rect, QColor("#ffffff"))
+                gp.fill_cell(p, rect, style.WHITE)
                 gp.cell_text(p, rect, f"x{r * cfg.width + c}", gp.MUTED)

@@ -27,7 +27,6 @@ from ...wording import counted
 from ..messages import guarded
 from ..panels.selection import has_filters, pick_node
 from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
-from .host import net_of
 from .matrix_canvas import MatrixCanvas, colour_keys
 from .sharing_legend import SharingLegend
 from .text import count, esc, paragraphs, plain
@@ -160,7 +159,7 @@ class SharingView(QWidget):
 
     # -- what to show -------------------------------------------------------------------------------------
     def show_selection(self, ids: list[str]) -> None:
-        node = pick_node(list(ids), self.node_id, net_of(self.doc), has_filters)
+        node = pick_node(list(ids), self.node_id, self.doc.net, has_filters)
         if node != self.node_id or self.counts is None:
             self.node_id = node
             if self.mode.currentIndex() == LAYER:
@@ -179,8 +178,8 @@ class SharingView(QWidget):
 
     def _on_doc_changed(self, change) -> None:
         if (change.structural or change.reset) and self.mode.currentIndex() == LAYER:
-            self.node_id = pick_node([], self.node_id if self.node_id in net_of(self.doc) else None,
-                                     net_of(self.doc), has_filters)
+            self.node_id = pick_node([], self.node_id if self.node_id in self.doc.net else None,
+                                     self.doc.net, has_filters)
             self.refresh()
 
     def _config(self) -> tuple[ConvConfig | None, str]:
@@ -194,7 +193,7 @@ class SharingView(QWidget):
         if self.node_id is None:
             return None, "<b>Parameter sharing</b> — this network has no Conv2D layer; try the example"
         try:
-            return node_config(net_of(self.doc), self.node_id, self.doc.report), \
+            return node_config(self.doc.net, self.node_id, self.doc.report), \
                 f"<b>{esc(self.node_id)}</b> · Conv2D as a matrix"
         except ConvStudioError as exc:
             return None, f"<b>{esc(self.node_id)}</b> — {esc(exc)}"

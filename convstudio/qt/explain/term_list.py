@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...engine.explain import Breakdown, ChannelTerm
 from ...wording import counted
+from .. import style
 from . import grid_painter as gp
 from .text import num
 
@@ -103,7 +104,7 @@ class TermList(QWidget):
     # -- painting ------------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor("#ffffff"))
+        p.fillRect(self.rect(), style.WHITE)
         if not self.terms:
             return
         self._paint_header(p)
@@ -140,7 +141,7 @@ class TermList(QWidget):
         win, ker, value, bar, width = self._columns()
         h = self.row_height()
         if i % 2:
-            p.fillRect(QRectF(0, y, self.width(), h), QColor("#f6f7f9"))
+            p.fillRect(QRectF(0, y, self.width(), h), style.ROW_STRIPE)
         p.setPen(gp.TEXT)
         p.drawText(QRectF(8, y, LABEL_W - 8, h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                    f"{t.channel}")

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...engine.explain import SlidingWindow
 from ...wording import counted
+from .. import style
 from . import grid_painter as gp
 from .crop import MAX_CELL, MIN_CELL, cell_size, visible_range
 
@@ -24,7 +25,6 @@ TITLE_H = 22.0    # the grid's caption
 INDEX_H = 16.0    # column numbers above the grid
 FOOT_H = 18.0     # "rows a–b of n" under a cropped grid
 GAP = 36.0        # between the two grids (holds the arrow)
-VISITED = QColor("#fde3c8")
 
 
 @dataclass
@@ -136,7 +136,7 @@ class WindowCanvas(QWidget):
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        p.fillRect(self.rect(), QColor("#fbfbfc"))
+        p.fillRect(self.rect(), style.PAPER)
         sw = self.window_
         if sw is None or self.mask is None:
             p.setPen(gp.MUTED)
@@ -225,7 +225,7 @@ class WindowCanvas(QWidget):
         if r0 >= r1 or c0 >= c1:
             return
         box = g.rect(r0, c0).united(g.rect(r1 - 1, c1 - 1))
-        p.setPen(QPen(QColor("#2d3640"), 2))
+        p.setPen(QPen(style.INPUT_EDGE, 2))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(box)
 
@@ -258,7 +258,7 @@ class WindowCanvas(QWidget):
         for r in range(*g.rows):
             for c in range(*g.cols):
                 index = r * ow + c
-                fill = gp.CURRENT if index == current else VISITED if index < current else gp.REAL
+                fill = gp.CURRENT if index == current else style.VISITED if index < current else gp.REAL
                 gp.fill_cell(p, g.rect(r, c), fill, gp.TAP_EDGE if index == current else gp.GRID,
                              2.0 if index == current else 1.0)
         self._crop_note(p, g, sw.output_shape)

@@ -24,9 +24,9 @@ from ...errors import ConvStudioError
 from ...wording import a
 from ..messages import guarded
 from ..panels.selection import pick_node, slides
+from .. import style
 from . import window_text
 from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, spin
-from .host import net_of
 from .text import esc, paragraphs, plain, shape, swatch
 from .window_canvas import WindowCanvas
 
@@ -115,7 +115,7 @@ class WindowView(QWidget):
 
     # -- what to show ---------------------------------------------------------------------------------
     def show_selection(self, ids: list[str]) -> None:
-        node = pick_node(list(ids), self.node_id, net_of(self.doc), slides)
+        node = pick_node(list(ids), self.node_id, self.doc.net, slides)
         if node != self.node_id or self.sw is None:
             self.node_id = node
             if self.mode.currentIndex() == LAYER:
@@ -139,9 +139,9 @@ class WindowView(QWidget):
 
     def _on_doc_changed(self, change) -> None:
         if change.structural or change.reset:
-            if self.node_id is not None and self.node_id not in net_of(self.doc):
+            if self.node_id is not None and self.node_id not in self.doc.net:
                 self.node_id = None
-            self.node_id = pick_node([], self.node_id, net_of(self.doc), slides)
+            self.node_id = pick_node([], self.node_id, self.doc.net, slides)
             if self.mode.currentIndex() == LAYER:
                 self.refresh()
 
@@ -185,9 +185,9 @@ class WindowView(QWidget):
             return sw, f"<b>Try your own numbers</b> · {kind} on {a(f'{size}×{size}')} input", ""
         if self.node_id is None:
             return None, "<b>Sliding window</b> — this network has no Conv2D or pooling layer", ""
-        node = net_of(self.doc).node(self.node_id)
+        node = self.doc.net.node(self.node_id)
         try:
-            sw = node_window(net_of(self.doc), self.node_id, self.doc.report)
+            sw = node_window(self.doc.net, self.node_id, self.doc.report)
         except ConvStudioError as exc:
             return None, f"<b>{esc(self.node_id)}</b> · {node.type} — {esc(exc)}", str(exc)
         rep = self.doc.report.nodes[self.node_id]
@@ -277,6 +277,6 @@ TAPS = {  # what the window does with the values under its taps, by the layer's 
 def legend_html(sw: SlidingWindow) -> str:
     """The picture's legend; the taps are worded by what the layer does with them."""
     return "&nbsp;&nbsp;".join([
-        swatch("#f08c2e", TAPS[layers.get(sw.layer_type).sliding]), swatch("#1e6fe0", "footprint\u00a0k̂×k̂", "▭"),
-        swatch("#a9afb7", "padding", "▨"), swatch("#e57373", "never\u00a0read"),
-        swatch("#2d3640", "real\u00a0input", "▭")])
+        swatch(style.CURRENT.name(), TAPS[layers.get(sw.layer_type).sliding]),
+        swatch(style.FOOTPRINT.name(), "footprint\u00a0k̂×k̂", "▭"), swatch(style.PAD_HATCH.name(), "padding", "▨"),
+        swatch(style.NEVER_READ, "never\u00a0read"), swatch(style.INPUT_EDGE.name(), "real\u00a0input", "▭")])

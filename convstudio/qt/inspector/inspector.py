@@ -29,7 +29,7 @@ from .param_editors import ParamEditor, editor_for
 
 def heading(text: str) -> QLabel:
     label = QLabel(text)
-    label.setStyleSheet("font-weight: 600; color: #46505c; margin-top: 8px;")
+    label.setStyleSheet(f"font-weight: 600; color: {style.HEADING_TEXT}; margin-top: 8px;")
     return label
 
 
@@ -124,7 +124,7 @@ class Inspector(QScrollArea):
         self._mode, self.node_id = "node", node_id
         layout = self._page()
         title = QLabel(f"<span style='color:{style.family_color(decl.family).name()}'>■</span> "
-                       f"<b>{escape(decl.name)}</b> <span style='color:#7a828c'>· {escape(decl.family)}</span>")
+                       f"<b>{escape(decl.name)}</b> <span style='color:{style.MUTED_TEXT}'>· {escape(decl.family)}</span>")
         layout.addWidget(title)
         layout.addWidget(wrapped(decl.summary, "inspector-summary"))
         self.diagnostics = wrapped(name="inspector-diagnostics")  # on top: a problem is seen without scrolling
@@ -171,7 +171,7 @@ class Inspector(QScrollArea):
         self.formula_heading.setVisible(bool(lines))
         self.formula.setVisible(bool(lines))
         self.formula.setText("<br>".join(
-            f"<span style='color:#7a828c'>{escape(label)}:</span><br>"
+            f"<span style='color:{style.MUTED_TEXT}'>{escape(label)}:</span><br>"
             f"<span style='font-family:monospace'>{escape(text).replace(chr(10), '<br>')}</span>"
             for label, text in lines))
         problems = self._diagnostics_html(rep)
@@ -180,7 +180,7 @@ class Inspector(QScrollArea):
         if problems:
             error = bool(rep.errors)
             self.diagnostics.setStyleSheet(
-                f"QLabel {{ background: {'#fdecea' if error else '#fff6e0'}; padding: 4px 6px; "
+                f"QLabel {{ background: {style.ERROR_BACK if error else style.WARNING_BACK}; padding: 4px 6px; "
                 f"border-left: 4px solid {(style.ERROR if error else style.WARNING).name()}; }}")
 
     @staticmethod
@@ -191,7 +191,7 @@ class Inspector(QScrollArea):
         rows = [f"in {ins} → out <b>{fmt_shape(rep.shape)}</b>"]
         if rep.params is not None:
             rows.append(f"parameters: <b>{rep.params:,}</b>")
-            rows += [f"<span style='color:#5d6670'>{escape(t)}</span>" for t in formula.parameter_lines(node, rep)]
+            rows += [f"<span style='color:{style.FORMULA_TEXT}'>{escape(t)}</span>" for t in formula.parameter_lines(node, rep)]
         if rep.macs:
             rows.append(f"MACs: <b>{rep.macs:,}</b>")
         if rep.receptive_field is not None:
@@ -203,7 +203,7 @@ class Inspector(QScrollArea):
         if rep is None:
             return ""
         rows = [f"<span style='color:{style.ERROR.name()}'><b>Error:</b> {escape(d.text)}</span>" for d in rep.errors]
-        rows += [f"<span style='color:#a86b00'><b>Warning:</b> {escape(d.text)}</span>" for d in rep.warnings]
+        rows += [f"<span style='color:{style.WARNING_TEXT}'><b>Warning:</b> {escape(d.text)}</span>" for d in rep.warnings]
         if rep.blocked_by:
             rows.append(f"Shape unknown until <b>{escape(rep.blocked_by)}</b> is fixed.")
         return "<br>".join(rows)
@@ -246,8 +246,8 @@ class Inspector(QScrollArea):
         total = sum(self.doc.report.nodes[i].params or 0 for i in ids if i in self.doc.report.nodes)
         layout.addWidget(wrapped(", ".join(ids)))
         layout.addWidget(wrapped(f"parameters together: <b>{total:,}</b>"))
-        layout.addWidget(wrapped("<span style='color:#7a828c'>Drag to move them together; Ctrl+D duplicates, "
-                                 "Delete removes them.</span>"))
+        layout.addWidget(wrapped(f"<span style='color:{style.MUTED_TEXT}'>Drag to move them together; "
+                                 "Ctrl+D duplicates, Delete removes them.</span>"))
         self._install(layout)
 
     def _show_network(self) -> None:
@@ -271,9 +271,9 @@ class Inspector(QScrollArea):
         self.totals = wrapped(name="inspector-totals")
         layout.addWidget(heading("Totals"))
         layout.addWidget(self.totals)
-        layout.addWidget(wrapped("<span style='color:#7a828c'>Select a layer to edit it. Drag layers from the "
-                                 "palette; drag from a card's bottom port to another card's top port to "
-                                 "connect them.</span>"))
+        layout.addWidget(wrapped(f"<span style='color:{style.MUTED_TEXT}'>Select a layer to edit it. "
+                                 "Drag layers from the palette; drag from a card's bottom port to another "
+                                 "card's top port to connect them.</span>"))
         self._install(layout)
         self._update_network()
 
@@ -286,7 +286,7 @@ class Inspector(QScrollArea):
         outputs = ", ".join(fmt_shape(report.nodes[i].shape) for i in report.outputs) or "—"
         self.totals.setText(f"{len(net)} layers<br>output: <b>{outputs}</b><br>parameters: "
                             f"<b>{report.total_params:,}</b><br>MACs: <b>{report.total_macs:,}</b> "
-                            f"<span style='color:#7a828c'>(FLOPs = 2 × MACs)</span><br>"
+                            f"<span style='color:{style.MUTED_TEXT}'>(FLOPs = 2 × MACs)</span><br>"
                             f"{counted(len(report.errors), 'error')}, {counted(len(report.warnings), 'warning')}")
 
     @guarded

@@ -1,7 +1,7 @@
 """Inspection panels: the input image, every layer's feature maps, the conv filters and their weights.
 
-`install_inspection(window)` is the one entry point: it docks the panels in a MainWindow, adds
-the Run menu and the status-bar progress, and follows the window's document and selection.
+`install_inspection(window)` is the one entry point: it docks the panels in the window (the
+`Host`, a MainWindow), sets `window.inspection`, adds the Run menu and the status-bar progress, and follows the window's document and selection.
 Call it at the end of MainWindow.__init__ (after the saved layout is restored, so the panels'
 docks go back where the user left them).
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
+from ..host import Host
 from .feature_maps import FeatureMapsPanel
 from .filters import FiltersPanel
 from .gradient_source import GradientSource
@@ -44,30 +45,14 @@ class InspectionPanels:
     gradients: GradientSource | None = None  # dL/d(outputs) and dL/dW of the image shown, on demand
 
 
-def window_document(window):
-    """The window's Document (MainWindow calls it `doc`)."""
-    doc = getattr(window, "doc", None)
-    return doc if doc is not None else window.document
-
-
-def _remembered(window, object_name: str) -> bool:
-    """True when the window's saved layout already places this dock (the user's choice wins)."""
-    settings = getattr(window, "settings", None)
-    state = settings.value("window/state") if settings is not None else None
-    try:
-        return object_name.encode("utf-16-be") in bytes(state)
-    except TypeError:
-        return False
-
-
-def _dock(window, panels: dict) -> dict[str, QDockWidget]:
+def _dock(window: Host, panels: dict) -> dict[str, QDockWidget]:
     """Dock the panels as tabs; the first time, beside the Summary so they get the window's full width."""
-    fresh = not any(_remembered(window, name) for _title, _w, name in panels.values())
-    compact = getattr(window, "compact_layout", False)  # a short screen: beside the inspector, not below
+    fresh = not any(window.placed_before(name) for _title, _w, name in panels.values())
+    compact = window.compact_layout
     area = RIGHT if compact else BOTTOM
     docks = {key: window.add_panel_dock(title, widget, area, name) for key, (title, widget, name) in panels.items()}
-    beside = getattr(window, "inspector_dock" if compact else "summary_dock", None)
-    if fresh and beside is not None and compact:  # under the inspector, so the maps show from the start
+    beside = window.inspector_dock if compact else window.summary_dock
+    if fresh and compact:  # under the inspector, so the maps show from the start
         first, *rest = docks.values()
         window.removeDockWidget(first)  # out of the inspector's tabs, into a row of its own below them
         window.addDockWidget(RIGHT, first, Qt.Orientation.Vertical)
@@ -75,7 +60,7 @@ def _dock(window, panels: dict) -> dict[str, QDockWidget]:
         for dock in rest:
             window.tabifyDockWidget(first, dock)
         window.resizeDocks([beside, first], [45, 55], Qt.Orientation.Vertical)
-    elif fresh and beside is not None:
+    elif fresh:
         for dock in docks.values():
             window.tabifyDockWidget(beside, dock)
         if not compact:
@@ -92,19 +77,15 @@ def _dock(window, panels: dict) -> dict[str, QDockWidget]:
     return docks
 
 
-INSTALLED = "_convstudio_inspection_panels"
-
-
-def install_inspection(window) -> InspectionPanels:
-    """Create the panels in `window` (a MainWindow), connect them, and start the first run.
+def install_inspection(window: Host) -> InspectionPanels:
+    """Create the panels in `window`, connect them, and start the first run.
 
     Calling it again on the same window returns the panels already installed.
     """
-    existing = getattr(window, INSTALLED, None)
-    if existing is not None:
-        return existing
-    doc = window_document(window)
-    controller = RunController(doc, getattr(window, "settings", None), parent=window)
+    if window.inspection is not None:
+        return window.inspection
+    doc = window.doc
+    controller = RunController(doc, window.settings, parent=window)
     actions = install_run_menu(window, controller)
     maps = FeatureMapsPanel(controller)
     filters = FiltersPanel(controller)
@@ -116,7 +97,7 @@ def install_inspection(window) -> InspectionPanels:
     window.statusBar().addPermanentWidget(status)
     window.selection_changed.connect(maps.show_selection)
     window.selection_changed.connect(filters.show_selection)
-    selected = window.selected_ids() if hasattr(window, "selected_ids") else []
+    selected = window.selected_ids()
     maps.show_selection(selected)
     filters.show_selection(selected)
     controller.watch_close(window)
@@ -127,6 +108,6 @@ def install_inspection(window) -> InspectionPanels:
     panels = InspectionPanels(controller, inputs, maps, filters, actions, status, docks, gradients)
     from ..testing.panels_probe import maybe_install
     maybe_install(panels, window)
-    setattr(window, INSTALLED, panels)
+    window.inspection = panels
     controller.start()
     return panels

@@ -7,17 +7,16 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFontMetricsF
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from ...engine.gradients import logit_node, output_node
 from ...errors import ConvStudioError
+from .. import style
 from .map_view import tidy_axis
 
 TOP_K = 5
 LABEL_ALL_UP_TO = 16
-BAR = QColor("#9aa5b1")
-TOP = QColor("#d9712b")
 
 
 def class_names_for(net, node_id: str | None) -> list[str] | None:
@@ -123,11 +122,11 @@ class BarChart(QWidget):
         if self.bars is not None:
             self.plot.removeItem(self.bars)
         n = self.values.size
-        brushes = [pg.mkBrush(BAR)] * n
+        brushes = [pg.mkBrush(style.BAR)] * n
         for i in self.highlighted():
-            brushes[i] = pg.mkBrush(TOP)
+            brushes[i] = pg.mkBrush(style.TOP)
         self.bars = pg.BarGraphItem(x=np.arange(n), height=self.values, width=0.8 if n < 200 else 1.0,
-                                    brushes=brushes, pen=None if n >= 200 else pg.mkPen(BAR.darker(130)))
+                                    brushes=brushes, pen=None if n >= 200 else pg.mkPen(style.BAR.darker(130)))
         self.plot.addItem(self.bars)
 
     def _draw_labels(self) -> None:

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 from ...errors import ConvStudioError
 from ...layers import fmt_shape
 from ...wording import a
+from ..jobs import start_job
+from .. import style
 from ..messages import guarded, notify
 from . import colormaps, exports, file_dialogs
-from .background import in_background
 from .bars import BarChart, class_names_for
 from .map_render import Ranges, channel_title, channel_tooltip, flat_values, is_flat, thumbnails
 from .map_view import MapView
@@ -273,13 +274,13 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         if c.busy and c.busy_seconds() < NOTE_DELAY_S:
             self._note_timer.start(int(NOTE_DELAY_S * 1000))
         if c.busy and c.busy_seconds() >= NOTE_DELAY_S:
-            text, colour = "Running… the maps below are from the previous run.", "#555"
+            text, colour = "Running… the maps below are from the previous run.", style.NOTE_TEXT
         elif c.pending:
             text, colour = self.note.text(), None  # about to change: keep what is shown
         elif c.error and c.results is not None:
-            text, colour = f"{c.error.rstrip('.')}. The maps below are from the last run that worked.", "#c62828"
+            text, colour = f"{c.error.rstrip('.')}. The maps below are from the last run that worked.", style.BAD
         elif c.stale:
-            text, colour = "Out of date: the network, image or weights changed since this run. Press F5.", "#a86b00"
+            text, colour = "Out of date: the network, image or weights changed since this run. Press F5.", style.WARNING_TEXT
         else:
             text, colour = "", ""
         if colour is None:
@@ -417,6 +418,6 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
         if not path:
             return None
         acts = dict(results.activations)
-        in_background(lambda: exports.write_activations(path, acts), notify,
-                      lambda text: notify(text, "error"))
+        start_job(lambda _job: exports.write_activations(path, acts), on_finished=notify,
+                  on_failed=lambda text: notify(text, "error"))
         return path

@@ -91,5 +91,5 @@ class MapGradients(GradientSwitch):
 
 
 def class_name(net, index: int) -> str:
-    labels = list(getattr(net, "labels", []) or [])
+    labels = list(net.labels)
     return f"“{labels[index]}”" if 0 <= index < len(labels) else str(index)

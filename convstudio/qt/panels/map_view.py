@@ -6,12 +6,12 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QBoxLayout, QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from .. import style
 from . import colormaps
 
-PICK = QColor("#e53935")
 HIST_BINS = 40
 
 
@@ -92,7 +92,7 @@ class MapView(QWidget):
         self.hist.setToolTip("How many pixels of the map have each value; the red line is the picked pixel")
         self.curve = self.hist.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=(80, 120, 200, 120),
                                     pen=pg.mkPen((60, 90, 170), width=1))
-        self.pick_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(PICK, width=2))
+        self.pick_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(style.PICK, width=2))
         self._setup_plots()
         self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.body.addWidget(self.picture, 3)
@@ -115,7 +115,7 @@ class MapView(QWidget):
         plot.setLabel("left", "row")
         plot.setLabel("bottom", "col")
         self.colorbar.setImageItem(self.image, insert_in=plot)
-        pen = QPen(PICK, 2)
+        pen = QPen(style.PICK, 2)
         pen.setCosmetic(True)
         self.marker.setPen(pen)
         self.marker.setZValue(10)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QThreadPool, QTimer, Signal
 
 from ...engine.infer import Report
 from ...engine.numbers import short
@@ -22,10 +23,11 @@ from ...engine.weights import WeightSet, expected_shapes, save_weights
 from ...errors import ConvStudioError
 from ...graph import Change, Network
 from ...wording import a, counted
-from ..messages import notify
 from ...engine import weight_book
-from .run_worker import InputImages, JobSignals, RunJob, RunOutcome, RunRequest, sample_size
 from ...engine.weight_book import InitCache, WeightBook, cache_keys, complete_weights
+from ..jobs import Job, start_job
+from ..messages import notify
+from .run_worker import InputImages, RunOutcome, RunRequest, run_pass, sample_size
 
 AUTO_RUN_MAX_MACS = 2_000_000_000   # above this, edits do not start a run by themselves
 DEBOUNCE_MS = 80                    # typing a value pushes several edits: run once after them
@@ -43,6 +45,16 @@ class RunResults:
     report: Report
     seconds: float
     source: str
+
+
+@dataclass
+class _Pass:
+    """The job running the latest pass, and what the window asked of it."""
+
+    job: Job
+    request: RunRequest
+    explicit: bool
+    note: str | None
 
 
 def fmt_seconds(seconds: float) -> str:
@@ -87,9 +99,8 @@ class RunController(QObject):
         self.auto_run = self._read_auto_run()
         self._big_noticed = False
         self._original: tuple[tuple, np.ndarray] | None = None
-        self._job: RunJob | None = None
+        self._job: _Pass | None = None
         self._job_id = 0
-        self._live: dict[int, RunJob] = {}  # started jobs that have not reported yet
         self._want_execute = False
         self._explicit = False
         self.pool = QThreadPool(self)
@@ -162,7 +173,7 @@ class RunController(QObject):
         self._timer.stop()
         self._want_execute = False
         if self._job is not None:
-            self._job.cancel()
+            self._job.job.cancel()
 
     def set_auto_run(self, on: bool) -> None:
         on = bool(on)
@@ -359,20 +370,14 @@ class RunController(QObject):
             execute = False
             note = f"Not run: {report.errors[0].message}"
         if self._job is not None:
-            self._job.cancel()  # superseded: its outcome will be ignored
+            self._job.job.cancel()  # superseded: its outcome will be ignored
         self._job_id += 1
-        signals = JobSignals()
-        queued = Qt.ConnectionType.QueuedConnection
-        signals.progress.connect(self._on_progress, queued)
-        signals.image_ready.connect(self._on_image_ready, queued)
-        signals.finished.connect(self._on_finished, queued)
-        signals.cancelled.connect(self._on_cancelled, queued)
-        job = RunJob(self._request(self._job_id, execute, report), signals)
-        job.setAutoDelete(False)  # we keep it until it reports, so Python never frees a running job
-        job.explicit, job.note = explicit, note
-        self._live[self._job_id] = job
-        self._job = job
-        self.pool.start(job)
+        request, job_id = self._request(self._job_id, execute, report), self._job_id
+        job = start_job(partial(run_pass, request), pool=self.pool, parent=self,
+                        on_progress=lambda report: self._on_report(job_id, report),
+                        on_finished=self._on_finished, on_cancelled=lambda: self._on_cancelled(job_id),
+                        on_failed=lambda text: self._on_finished(RunOutcome(request, error=text, stage="run")))
+        self._job = _Pass(job, request, explicit, note)
         self._set_busy(True)
 
     def _request(self, job: int, execute: bool, report: Report) -> RunRequest:
@@ -389,14 +394,12 @@ class RunController(QObject):
     def _current(self, job: int) -> bool:
         return self._job is not None and job == self._job_id
 
-    def _release(self, job: int) -> None:
-        finished = self._live.pop(job, None)
-        if finished is not None:
-            finished.signals.deleteLater()
-
-    def _on_progress(self, job: int, done: int, total: int, what: str) -> None:
-        if self._current(job):
-            self.progress.emit(done, total, what)
+    def _on_report(self, job: int, report) -> None:
+        """From the pass: the prepared image, or (done, total, what)."""
+        if isinstance(report, InputImages):
+            self._on_image_ready(job, report)
+        elif self._current(job):
+            self.progress.emit(*report)
 
     def _on_image_ready(self, job: int, images: InputImages) -> None:
         if not self._current(job):
@@ -409,7 +412,6 @@ class RunController(QObject):
             self.images_changed.emit()
 
     def _on_cancelled(self, job: int) -> None:
-        self._release(job)
         if not self._current(job):
             return  # superseded by a newer job, which is running now
         self._job = None
@@ -418,7 +420,6 @@ class RunController(QObject):
 
     def _on_finished(self, outcome: RunOutcome) -> None:
         job = outcome.request.job
-        self._release(job)
         if not self._current(job):
             return
         explicit, note = self._job.explicit, self._job.note

@@ -1,28 +1,26 @@
 """One forward pass off the GUI thread: image → weights → activations, cancellable between layers.
 
-The worker reads only its private `RunRequest` (a copy of the network and a snapshot of the
-weights), never the live document, and hands everything back through queued signals; the
-controller decides whether the outcome is still wanted.
+`run_pass` is the work of one `jobs.start_job`: it reads only its private `RunRequest` (a copy of
+the network and a snapshot of the weights), never the live document, and hands everything back
+through the job's reports and result; the controller decides whether the outcome is still wanted.
 """
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, Signal
 
 from ...engine import images
 from ...engine.execute import run as run_network
 from ...engine.infer import Report
 from ...engine.weights import WeightSet
 from ...errors import ConvStudioError, RunCancelled
-from ...graph import Network
 from ...engine.weight_book import Completed, InitCache, complete_weights
-from ..jobs import lower_thread_priority
+from ...graph import Network
+from ..jobs import Job
 
 PROGRESS_S = 0.04  # how often a job reports progress to the window
 
@@ -88,88 +86,65 @@ def prepare_inputs(net: Network, source: str, normalize: str | None,
     return InputImages(source, original, prepared, normalize)
 
 
-class JobSignals(QObject):
-    """Lives in the GUI thread; emitting from the worker queues the calls to the controller."""
+def run_pass(request: RunRequest, job: Job) -> RunOutcome | None:
+    """The work of one job (on a pool thread): the outcome, with or without an error; None when cancelled.
 
-    progress = Signal(int, int, int, str)  # job, done, total, what
-    image_ready = Signal(int, object)      # job, InputImages
-    finished = Signal(object)              # RunOutcome (with or without an error)
-    cancelled = Signal(int)                # job
-
-
-class RunJob(QRunnable):
-    def __init__(self, request: RunRequest, signals: JobSignals):
-        super().__init__()
-        self.request = request
-        self.signals = signals
-        self.cancel_flag = threading.Event()
-        self._last_progress = -1.0e9
-
-    def cancel(self) -> None:
-        self.cancel_flag.set()
-
-    def cancelled(self) -> bool:
-        return self.cancel_flag.is_set()
-
-    def run(self) -> None:  # worker thread
-        lower_thread_priority()  # the window paints first
-        outcome = RunOutcome(self.request)
-        try:
-            self._stages(outcome)
-        except RunCancelled:
-            self._emit(self.signals.cancelled, self.request.job)
-            return
-        except ConvStudioError as exc:
-            outcome.error = str(exc)
-        except MemoryError:
-            outcome.error = "not enough memory for this run; use a smaller image or network"
-            outcome.stage = "run"
-        except Exception as exc:  # noqa: BLE001 - a bug must reach the user as a message, not kill the app
-            log.error("run failed\n%s", "".join(traceback.format_exception(exc)))
-            outcome.error = f"Something went wrong: {type(exc).__name__}: {exc}"
-        if self.cancelled():
-            self._emit(self.signals.cancelled, self.request.job)
-        else:
-            self._emit(self.signals.finished, outcome)
-
-    def _stages(self, outcome: RunOutcome) -> None:
-        req = self.request
-        if any(n.decl.is_input for n in req.net):
-            outcome.stage = "image"
-            outcome.images = prepare_inputs(req.net, req.source, req.normalize, req.original)
-            self._emit(self.signals.image_ready, req.job, outcome.images)
-        outcome.stage = "weights"
-        outcome.weights = complete_weights(
-            req.net, req.report, req.arrays, req.seed, req.presets, req.weights_file, self.cancelled,
-            lambda done, total, nid: self._progress(done, total, f"weights {nid}"), req.cache)
-        if not req.execute:
-            outcome.stage = ""
-            return
-        outcome.stage = "network"
-        if req.report.errors:
-            raise ConvStudioError(f"cannot run: {req.report.errors[0].message}")
-        if outcome.images is None:
-            raise ConvStudioError("cannot run: the network has no Input layer")
+    Reports the prepared image (InputImages) as soon as it is ready, then (done, total, what).
+    """
+    outcome = RunOutcome(request)
+    try:
+        _stages(outcome, job)
+    except RunCancelled:
+        raise
+    except ConvStudioError as exc:
+        outcome.error = str(exc)
+    except MemoryError:
+        outcome.error = "not enough memory for this run; use a smaller image or network"
         outcome.stage = "run"
-        feeds = {nid: images.to_batch(x) for nid, x in outcome.images.prepared.items()}
-        start = time.perf_counter()
-        outcome.activations = run_network(
-            req.net, feeds, outcome.weights.arrays, cancel=self.cancelled, memory_limit=req.memory_limit,
-            progress=lambda done, total, nid: self._progress(done, total, nid))
-        outcome.seconds = time.perf_counter() - start
+    except Exception as exc:  # noqa: BLE001 - a bug must reach the user as a message, not kill the app
+        log.error("run failed\n%s", "".join(traceback.format_exception(exc)))
+        outcome.error = f"Something went wrong: {type(exc).__name__}: {exc}"
+    return None if job.is_cancelled else outcome
+
+
+def _stages(outcome: RunOutcome, job: Job) -> None:
+    req = outcome.request
+    cancelled = lambda: job.is_cancelled  # noqa: E731
+    progress = _throttled(job)
+    if any(n.decl.is_input for n in req.net):
+        outcome.stage = "image"
+        outcome.images = prepare_inputs(req.net, req.source, req.normalize, req.original)
+        job.report(outcome.images)
+    outcome.stage = "weights"
+    outcome.weights = complete_weights(
+        req.net, req.report, req.arrays, req.seed, req.presets, req.weights_file, cancelled,
+        lambda done, total, nid: progress(done, total, f"weights {nid}"), req.cache)
+    if not req.execute:
         outcome.stage = ""
+        return
+    outcome.stage = "network"
+    if req.report.errors:
+        raise ConvStudioError(f"cannot run: {req.report.errors[0].message}")
+    if outcome.images is None:
+        raise ConvStudioError("cannot run: the network has no Input layer")
+    outcome.stage = "run"
+    feeds = {nid: images.to_batch(x) for nid, x in outcome.images.prepared.items()}
+    start = time.perf_counter()
+    outcome.activations = run_network(req.net, feeds, outcome.weights.arrays, cancel=cancelled,
+                                      memory_limit=req.memory_limit, progress=progress)
+    outcome.seconds = time.perf_counter() - start
+    outcome.stage = ""
 
-    def _progress(self, done: int, total: int, what: str) -> None:
-        """At most every PROGRESS_S (and at the end): a 500-layer network would otherwise send 500
-        signals in a few milliseconds, each one a turn of the window's event loop."""
+
+def _throttled(job: Job):
+    """Progress (done, total, what) at most every PROGRESS_S and at the end: a 500-layer network would
+    otherwise send 500 reports in a few milliseconds, each one a turn of the window's event loop."""
+    last = [-1.0e9]
+
+    def progress(done: int, total: int, what: str) -> None:
         now = time.monotonic()
-        if done < total and now - self._last_progress < PROGRESS_S:
+        if done < total and now - last[0] < PROGRESS_S:
             return
-        self._last_progress = now
-        self._emit(self.signals.progress, self.request.job, done, total, what)
-
-    def _emit(self, signal, *args) -> None:
-        try:
-            signal.emit(*args)
-        except RuntimeError:  # the window closed while we ran: nobody is listening any more
-            self.cancel_flag.set()
+        last[0] = now
+        job.report((done, total, what))
+    return progress

@@ -140,7 +140,7 @@ class SummaryPanel(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if getattr(self, "_stale", False):
+        if self._stale:
             self.refresh()
 
     def _clicked(self, index: QModelIndex) -> None:

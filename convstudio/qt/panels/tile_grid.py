@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPen
+from PySide6.QtGui import QFontMetrics, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QScrollArea, QSizePolicy, QToolTip, QWidget
 
+from .. import style
 from .qimages import to_qimage
 
 PAD = 4        # around each cell's content
@@ -170,7 +171,7 @@ class TileGrid(QWidget):
         width = 2 * MARGIN + cols * (cell.width() + SPACING)
         height = 2 * MARGIN + rows * (cell.height() + SPACING)
         image = QImage(width, height, QImage.Format.Format_RGB32)
-        image.fill(QColor("white"))
+        image.fill(style.WHITE)
         painter = QPainter(image)
         try:
             painter.setFont(self.font())

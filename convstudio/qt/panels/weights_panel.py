@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSizePoli
 from ... import layers
 from ...engine import presets
 from ...engine.weights import expected_shapes, save_weights
+from ..jobs import start_job
 from ..messages import guarded, notify
 from . import file_dialogs
-from .background import in_background
 from .run_controller import RunController
 
 MAX_SEED = 2**31 - 1
@@ -132,4 +132,4 @@ class WeightsBar(QWidget):
         def write() -> str:
             save_weights(path, arrays)
             return f"Saved the weights of {len(arrays)} layers to {Path(path).name}."
-        in_background(write, notify, lambda text: notify(text, "error"))
+        start_job(lambda _job: write(), on_finished=notify, on_failed=lambda text: notify(text, "error"))

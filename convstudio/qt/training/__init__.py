@@ -1,6 +1,6 @@
 """Training in the window: Run ▸ Train… (Ctrl+T) opens the Train dock.
 
-`install_training(window)` adds the action; the dock, its `TrainSession` and its charts are
+`install_training(window)` (the `Host`) adds the action and sets `window.training`; the dock, its `TrainSession` and its charts are
 made the first time it is opened. The session trains a private copy of the network in a
 background job and gives the document the trained weights (see `session`).
 """
@@ -13,18 +13,16 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 from shiboken6 import isValid
 
+from ..host import Host
 from ..panels.run_menu import run_menu
 from .dock import TrainPanel
 from .session import TrainSession
 
 __all__ = ["TrainTools", "install_training"]
 
-INSTALLED = "_convstudio_training"
-
-
 @dataclass
 class TrainTools:
-    window: object
+    window: Host
     action: QAction
     session: TrainSession
     panel: TrainPanel | None = None
@@ -43,7 +41,7 @@ class TrainTools:
         return self.panel
 
 
-def _revert_action(window, session: TrainSession) -> QAction:
+def _revert_action(window: Host, session: TrainSession) -> QAction:
     """Edit ▸ Revert Weights: the weights from before the last training (that training's undo step)."""
     act = QAction("Re&vert Weights", window, objectName="action-revert-weights", enabled=False,
                   toolTip="Bring back the weights and class names from before the last training",
@@ -56,20 +54,17 @@ def _revert_action(window, session: TrainSession) -> QAction:
             act.setEnabled(session.can_revert())
     stack.indexChanged.connect(update)
     session.ended.connect(update)
-    menus = getattr(window, "menus", {})
-    edit = menus.get("edit")
-    if edit is not None:
-        after_redo = edit.actions()[2] if len(edit.actions()) > 2 else None
-        edit.insertAction(after_redo, act)
+    edit = window.menus["edit"]
+    after_redo = edit.actions()[2] if len(edit.actions()) > 2 else None
+    edit.insertAction(after_redo, act)
     return act
 
 
-def install_training(window) -> TrainTools:
-    """Add Run ▸ Train… to `window` (a MainWindow); once per window."""
-    existing = getattr(window, INSTALLED, None)
-    if existing is not None:
-        return existing
-    panels = getattr(window, "inspection", None)
+def install_training(window: Host) -> TrainTools:
+    """Add Run ▸ Train… to `window`; once per window."""
+    if window.training is not None:
+        return window.training
+    panels = window.inspection
     busy = (lambda: panels.controller.working) if panels is not None else (lambda: False)
     session = TrainSession(window.doc, window, busy)
     action = QAction("&Train…", window, objectName="action-train", shortcut=QKeySequence("Ctrl+T"),
@@ -87,5 +82,5 @@ def install_training(window) -> TrainTools:
     if app is not None:
         app.aboutToQuit.connect(session.shutdown)
     session.watch_close(window)
-    setattr(window, INSTALLED, tools)
+    window.training = tools
     return tools

@@ -14,11 +14,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from ...engine.training import BatchEvent, EpochRecord
 from ..panels.map_view import tidy_axis
 
-TRAIN = "#1f77b4"
-VAL = "#d9712b"
+from ..style import CHART_TEXT, LAYER_COLOURS, TRAIN, VAL
 RAW = (31, 119, 180, 60)
-LAYER_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-                 "#7f7f7f", "#bcbd22")
 LAYERS_PER_DRAW = 2  # new layers' lines made per draw of the gradient chart
 
 
@@ -27,7 +24,7 @@ def _plot(title: str, left: str, tip: str, log_y: bool = False) -> pg.PlotWidget
     plot.setBackground("w")
     plot.setMenuEnabled(False)
     plot.hideButtons()
-    plot.setTitle(title, color="#333", size="10pt")
+    plot.setTitle(title, color=CHART_TEXT, size="10pt")
     plot.setLabel("left", left)
     plot.setLabel("bottom", "batch")
     plot.showGrid(x=True, y=True, alpha=0.15)
@@ -72,8 +69,8 @@ class CurvesChart(QWidget):
         self.acc_plot.setXLink(self.loss_plot)
         key = (f" — <span style='color:{TRAIN}'>training (smoothed)</span> · "
                f"<span style='color:{VAL}'>● validation</span>")
-        self.loss_plot.setTitle("Loss" + key, color="#333", size="9pt")
-        self.acc_plot.setTitle("Accuracy" + key, color="#333", size="9pt")
+        self.loss_plot.setTitle("Loss" + key, color=CHART_TEXT, size="9pt")
+        self.acc_plot.setTitle("Accuracy" + key, color=CHART_TEXT, size="9pt")
         self.loss_raw = self.loss_plot.plot(pen=pg.mkPen(RAW, width=1))
         self.loss_line = self.loss_plot.plot(pen=pg.mkPen(TRAIN, width=2))
         self.loss_val = self.loss_plot.plot(pen=pg.mkPen(VAL, width=1.5), symbol="o", symbolSize=6, symbolBrush=VAL)

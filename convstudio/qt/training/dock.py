@@ -12,6 +12,7 @@ from ...engine.datasets import dataset_names
 from ...engine.training import TrainConfig
 from ...wording import counted
 from ..messages import guarded
+from .. import style
 from .charts import CurvesChart, GradientChart
 from .gallery import ConfusionTable, MistakesGrid, SampleStrip
 from .session import TrainSession
@@ -20,7 +21,7 @@ from .worker import Parcel
 FOLDER = "Folder…"
 OPTIMIZERS = {"Adam": "adam", "AdamW": "adamw", "SGD (momentum 0.9)": "sgd"}
 SCHEDULES = {"constant": None, "step (÷10 every third)": "step", "cosine (down to 0)": "cosine"}
-ERROR_STYLE = "color:#b00020"
+ERROR_STYLE = f"color:{style.REFUSED}"
 REDRAW_MS = 250  # charts are redrawn at most four times a second
 
 
@@ -273,11 +274,11 @@ class TrainPanel(QWidget):
             self.pipeline.setText("")
             return
         total = len(data.y_train) + len(data.y_val)
-        warn = f"<br><span style='color:#a86b00'>{counted(len(data.warnings), 'warning')}: {data.warnings[0]}</span>" \
+        warn = f"<br><span style='color:{style.WARNING_TEXT}'>{counted(len(data.warnings), 'warning')}: {data.warnings[0]}</span>" \
             if data.warnings else ""
         self.pipeline.setText(f"<b>{data.name}</b>: {total:,} images in {len(data.labels)} classes "
                               f"({len(data.y_train):,} for training, {len(data.y_val):,} for validation).<br>"
-                              f"<span style='color:#555'>Pipeline: {data.pipeline}</span>{warn}")
+                              f"<span style='color:{style.NOTE_TEXT}'>Pipeline: {data.pipeline}</span>{warn}")
 
     # -- training ------------------------------------------------------------------------------------
     def _started(self, config: TrainConfig) -> None:

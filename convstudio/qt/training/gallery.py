@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QGridLayout, QHeaderView, QLabel, QListView, QLis
 from ...engine.datasets import Dataset
 from ...engine.images import image_to_uint8_rgb
 from ..panels.qimages import to_qimage
+from .. import style
 
 THUMB = 36
 MISTAKE_THUMB = 56
@@ -51,7 +52,7 @@ class SampleStrip(QWidget):
         counts = data.counts()
         for k, label in enumerate(data.labels[:max_classes]):
             train, val = counts[label]
-            name = QLabel(f"<b>{label}</b> <span style='color:#666'>{train} + {val}</span>")
+            name = QLabel(f"<b>{label}</b> <span style='color:{style.COUNT_TEXT}'>{train} + {val}</span>")
             name.setToolTip(f"Class {k} “{label}”: {train} training and {val} validation images")
             self.grid.addWidget(name, k, 0)
             self.rows.append(label)
@@ -92,7 +93,7 @@ class ConfusionTable(QTableWidget):
                 share = n / totals[i] if totals[i] else 0.0
                 item = QTableWidgetItem(str(n))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                base = QColor("#2e7d32") if i == j else QColor("#c62828")
+                base = QColor(style.GOOD) if i == j else QColor(style.BAD)
                 colour = QColor(base)
                 colour.setAlphaF(0.08 + 0.6 * share if n else 0.0)
                 item.setBackground(QBrush(colour))

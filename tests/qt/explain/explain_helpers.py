@@ -1,9 +1,7 @@
-"""Stand-ins and builders for the explain view tests: documents, runs and a fake panels object."""
+"""Builders for the explain view tests: networks, documents, runs and a run source holding one."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
 
 from convstudio import init_weights, run
 from convstudio.graph import AddNode, Network
@@ -57,51 +55,3 @@ class FixedSource(RunSource):
     def set(self, snap: RunSnapshot | None) -> None:
         self.snap = snap
         self.changed.emit()
-
-
-class FakeResults:
-    def __init__(self, activations):
-        self.activations = activations
-
-
-class FakeController(QObject):
-    """What ControllerSource reads from the panels' RunController."""
-
-    results_changed = Signal()
-    status_changed = Signal()
-    weights_changed = Signal()
-
-    def __init__(self, doc):
-        super().__init__()
-        self.doc = doc
-        self.results = None
-        self.weights = {}
-        self.stale = False
-        self.busy = False
-        self.error = None
-
-    def finish(self, snap: RunSnapshot) -> None:
-        self.results = FakeResults({k: v[0] for k, v in snap.acts.items()})
-        self.weights = snap.weights
-        self.results_changed.emit()
-
-
-class FakeMaps(QWidget):
-    pixel_clicked = Signal(str, int, int, int)
-
-
-class FakeInput:
-    def __init__(self):
-        self.boxes = []
-        self.whats = []
-
-    def show_receptive_box(self, box, what: str = "") -> None:
-        self.boxes.append(box)
-        self.whats.append(what)
-
-
-class FakePanels:
-    def __init__(self, doc):
-        self.controller = FakeController(doc)
-        self.feature_maps = FakeMaps()
-        self.input_panel = FakeInput()

@@ -6,7 +6,6 @@ from PySide6.QtWidgets import QApplication
 
 from convstudio.io.network_json import dumps
 from convstudio.io.templates import load_template
-from convstudio.qt.explain import install_explain
 from convstudio.qt.explain.fc_view import FcView
 from convstudio.qt.explain.heads_view import HeadsView
 from convstudio.qt.app.main_window import MainWindow
@@ -17,10 +16,10 @@ from .explain_helpers import document
 
 @pytest.fixture
 def vgg_window(qtbot):
-    win = MainWindow(network=load_template("vgg16"), panels=False)  # shapes only: VGG-16 is never run here
+    win = MainWindow(network=load_template("vgg16"))  # too big to run by itself: shapes only
     qtbot.addWidget(win)
-    tools = install_explain(win)
-    return win, tools
+    yield win, win.explain
+    win.inspection.controller.shutdown()
 
 
 def test_vgg16_dense_layers_become_convolutions_and_undo_restores_the_json(vgg_window):
@@ -50,9 +49,9 @@ def test_vgg16_dense_layers_become_convolutions_and_undo_restores_the_json(vgg_w
 
 
 def test_nothing_to_convert_says_so(qtbot):
-    win = MainWindow(network=load_template("fcn3"), panels=False)
+    win = MainWindow(network=load_template("fcn3"))
     qtbot.addWidget(win)
-    tools = install_explain(win)
+    tools = win.explain
     messages = []
     messenger().message.connect(lambda text, level: messages.append((text, level)))
     before = dumps(win.doc.net)
