@@ -186,7 +186,7 @@ class ChangeType(Command):
     def __init__(self, node_id: str, type_name: str, params: dict[str, Any] | None = None):
         super().__init__()
         self.node_id, self.type_name, self.params = node_id, type_name, dict(params or {})
-        self.text = f"Make {node_id} a {type_name}"
+        self.text = f"Make {node_id} {a(type_name)}"
 
     def perform(self, net):
         node = net.node(self.node_id)
@@ -195,7 +195,7 @@ class ChangeType(Command):
         except KeyError as e:
             raise GraphError(str(e.args[0])) from None
         if decl.max_inputs is not None and len(node.inputs) > decl.max_inputs:
-            raise GraphError(f"{node.id} has {len(node.inputs)} inputs; a {self.type_name} layer takes "
+            raise GraphError(f"{node.id} has {len(node.inputs)} inputs; {a(self.type_name)} layer takes "
                              f"at most {decl.max_inputs}")
         params = coerce_params(self.type_name, self.params, node_id=node.id)
         changed = net._modify(node.id)
