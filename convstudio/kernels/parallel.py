@@ -7,7 +7,8 @@ workers run, BLAS is held to one thread so that two workers do not each start tw
 on two cores (and waiting workers sleep, where BLAS threads spin: on a busy machine that matters
 more than anything else). A convolution with too few images splits its output rows instead; work
 too small to split keeps the BLAS threads. Each worker gets an equal share of the scratch budget
-(`share`), so the memory bound of the serial kernels still holds.
+(`share`), so the memory bound of the serial kernels still holds. A worker runs at the priority
+of the thread that split the work, so a background job's slices never compete with a window.
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ def over_batch(n: int, work: Callable[[int, int], T], min_images: int = 2) -> li
     if parts <= 1 or getattr(_local, "parts", 1) > 1:
         return [work(0, n)]
     bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
-    with _single_threaded_blas():
-        futures = [_executor().submit(_run, work, a, b, parts) for a, b in bounds[1:]]
+    with single_threaded_blas():
+        nice = thread_nice()
+        futures = [_executor().submit(_run, work, a, b, parts, nice) for a, b in bounds[1:]]
         try:
             first = _run(work, *bounds[0], parts)
         finally:
@@ -87,7 +89,9 @@ def by_images(out: np.ndarray, fill: Callable[[slice], None]) -> np.ndarray:
     return out
 
 
-def _run(work, a: int, b: int, parts: int):
+def _run(work, a: int, b: int, parts: int, nice: int | None = None):
+    if nice is not None:
+        lower_thread_priority(nice)
     _local.parts = parts
     try:
         return work(a, b)
@@ -103,7 +107,28 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
-class _single_threaded_blas:
+def thread_nice() -> int | None:
+    """This thread's nice value (Linux keeps one per thread), None where there is none."""
+    try:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    except (AttributeError, OSError):
+        return None
+
+
+def lower_thread_priority(nice: int) -> None:
+    """Run this thread at nice value ``nice`` or lower priority; nothing where threads have none.
+
+    Only ever lowers: an unprivileged process cannot raise a thread's priority again.
+    """
+    current = thread_nice()
+    if current is not None and current < nice:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except OSError:
+            pass
+
+
+class single_threaded_blas:
     """BLAS at one thread from the first entry to the last exit (calls may overlap across threads)."""
 
     def __enter__(self):

@@ -10,7 +10,6 @@ The window never blocks on a job: it only ever receives queued signals.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ..errors import ConvStudioError, RunCancelled
+from ..kernels.parallel import lower_thread_priority
 
 log = logging.getLogger("convstudio.qt.jobs")
 
@@ -73,28 +73,19 @@ class Job(QObject):
 BACKGROUND_NICE = 10  # how much lower than the window's thread a worker thread asks the kernel to run
 
 
-def lower_thread_priority() -> None:
-    """Let the window's thread go first when this worker thread and it both want a CPU.
-
-    On a machine with few cores (two, often shared) a forward pass or a training step would
-    otherwise take the core the window needs to paint, and the window would stall. Linux gives
-    each thread its own nice value; elsewhere this does nothing. Called at the start of every
-    background job (pool threads only ever run background work).
-    """
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
-                       max(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), BACKGROUND_NICE))
-    except (AttributeError, OSError):  # no per-thread priorities here
-        pass
-
-
 class _Task(QRunnable):
     def __init__(self, job: Job, work: Callable[[Job], Any]):
         super().__init__()
         self.job, self.work = job, work
 
     def run(self) -> None:
-        lower_thread_priority()
+        """Run the work below the window's priority.
+
+        On a machine with few cores (two, often shared) a forward pass or a training step would
+        otherwise take the core the window needs to paint; the kernels' workers follow this
+        thread's priority.
+        """
+        lower_thread_priority(BACKGROUND_NICE)
         job = self.job
         try:
             result = self.work(job)
