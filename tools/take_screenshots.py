@@ -9,8 +9,8 @@ explain view floated on its own, with `QWidget.grab()`.
 
 It always renders offscreen on a virtual screen at 96 dpi and gives every window a fresh
 settings file, so neither the desktop (theme, scaling, screen size) nor a remembered layout
-changes the result; the weights are the seed-0 ones, so the numbers are the same on every
-run. Fonts come from the machine (DejaVu Sans on Debian/Ubuntu). An image taken on a smaller
+changes the result; the weights are the template's trained ones where it ships them, else the
+seed-0 ones, so the numbers are the same on every run. Fonts come from the machine (DejaVu Sans on Debian/Ubuntu). An image taken on a smaller
 screen than 1920×1080 is made in a second process with that screen, where the app starts
 maximized as it would for a user.
 
@@ -39,7 +39,6 @@ from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler  # noqa:
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget  # noqa: E402
 
 from convstudio.graph import SetParams  # noqa: E402
-from convstudio.io.templates import load_template  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 FULL_HD = (1920, 1080)
@@ -88,7 +87,9 @@ def open_window(template: str, size: tuple[int, int] = FULL_HD):
     from convstudio.qt.app.main_window import MainWindow
 
     settings = QSettings(str(Path(tempfile.mkdtemp(dir=TMP)) / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(network=load_template(template), settings=settings)
+    window = MainWindow(settings=settings)  # the first window, then File ▸ New from Template as a user would
+    if not window.files.new_from_template(template):
+        raise SystemExit(f"could not open the template {template}")
     window.resize(*size)
     window.show()
     settle()
