@@ -16,7 +16,7 @@ from ..panels.gradient_tiles import symmetric_limit
 from ..panels.qimages import to_qimage
 from .. import style
 from . import grid_painter as gp
-from .crop import visible_range
+from ...engine.explain.crop import visible_range
 from .window_canvas import LABEL_W, GridGeometry, WindowCanvas
 
 CAPTION_H = 34.0  # under each map: its colour scale, up to two lines

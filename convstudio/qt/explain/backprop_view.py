@@ -15,7 +15,7 @@ from ...engine.gradients import logit_node, output_node
 from ...errors import ConvStudioError
 from ..messages import guarded
 from ..panels.lazy import FollowsWhenShown
-from ..panels.selection import pick_node
+from ...graph.selection import pick_node
 from .backprop_pictures import LossBars, MapStrip, Panel, RouteCanvas, wrapped
 from .backprop_step import StepBox
 from .backprop_text import conv_html, dense_html, elementwise_html, loss_html, other_html, pool_html

@@ -18,7 +18,7 @@ from ...engine.explain.backprop import PoolWindow, pool_window
 from ...errors import ConvStudioError
 from ..messages import guarded
 from ..panels.lazy import FollowsWhenShown
-from ..panels.selection import has_filters, pick_node
+from ...graph.selection import has_filters, pick_node
 from .. import style
 from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
 from .field_image import FieldImage

@@ -25,7 +25,7 @@ from ...engine.explain.sharing import DENSE_LIMIT
 from ...errors import ConvStudioError
 from ...wording import counted
 from ..messages import guarded
-from ..panels.selection import has_filters, pick_node
+from ...graph.selection import has_filters, pick_node
 from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
 from .matrix_canvas import MatrixCanvas, colour_keys
 from .sharing_legend import SharingLegend

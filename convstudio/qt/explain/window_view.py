@@ -23,7 +23,7 @@ from ...engine.explain.window import SLIDING
 from ...errors import ConvStudioError
 from ...wording import a
 from ..messages import guarded
-from ..panels.selection import pick_node, slides
+from ...graph.selection import pick_node, slides
 from .. import style
 from . import window_text
 from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, spin

@@ -37,7 +37,7 @@ from .lazy import DrawsWhenShown
 from .map_gradients import MapGradients
 from .pager import Pager
 from .run_controller import RunController
-from .selection import has_filters, pick_node
+from ...graph.selection import has_filters, pick_node
 from .tile_grid import GridScroll, Tile, TileGrid
 
 PAGE = 64

@@ -20,7 +20,7 @@ from .filter_render import filter_image, filter_title, filter_tooltip, group_inp
 from .lazy import DrawsWhenShown
 from .pager import Pager
 from .run_controller import RunController
-from .selection import has_filters, pick_node
+from ...graph.selection import has_filters, pick_node
 from .tile_grid import GridScroll, Tile, TileGrid
 from ...engine.weight_book import fits
 from .weights_panel import WeightsBar

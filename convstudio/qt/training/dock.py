@@ -16,7 +16,7 @@ from .. import style
 from .charts import CurvesChart, GradientChart
 from .gallery import ConfusionTable, MistakesGrid, SampleStrip
 from .session import TrainSession
-from .worker import Parcel
+from ...engine.training_job import Parcel
 
 FOLDER = "Folder…"
 OPTIMIZERS = {"Adam": "adam", "AdamW": "adamw", "SGD (momentum 0.9)": "sgd"}

@@ -23,7 +23,7 @@ from ...graph import Network, SetMeta
 from ..jobs import Job, start_job
 from ..messages import notify
 from ...engine.weight_book import fits
-from .worker import Controls, Outcome, Parcel, TrainRequest, train_work
+from ...engine.training_job import Controls, Outcome, Parcel, TrainRequest, train_work
 
 PROVISIONAL = "training in progress (not kept yet)"
 

@@ -123,7 +123,7 @@ def test_clicking_an_output_cell_moves_the_window(view, qtbot):
 
 
 def test_crop_keeps_the_focus_in_view():
-    from convstudio.qt.explain.crop import cell_size, visible_range
+    from convstudio.engine.explain.crop import cell_size, visible_range
 
     assert visible_range(10, (2, 4), 20) == (0, 10)
     assert visible_range(226, (100, 102), 30) == (86, 116)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ...graph import Network
-from ...layers import LayerType
+from .network import Network
+from ..layers import LayerType
 
 Wanted = Callable[[LayerType], bool]
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...engine.datasets import Dataset
-from ...engine.infer import Report
-from ...engine.training import BatchEvent, EpochRecord, Evaluation, TrainConfig, Trainer
-from ...engine.weights import WeightSet
-from ...graph import Network
-from ...engine.weight_book import complete_weights
+from .datasets import Dataset
+from .infer import Report
+from .training import BatchEvent, EpochRecord, Evaluation, TrainConfig, Trainer
+from .weights import WeightSet
+from ..graph import Network
+from .weight_book import complete_weights
 
 REPORT_EVERY = 0.05   # seconds between progress parcels
 PREVIEW_EVERY = 1.0   # seconds between weight copies for the panels
