@@ -11,6 +11,7 @@ from typing import Any, Iterable, Sequence
 
 from .. import layers
 from ..errors import GraphError
+from ..wording import a
 from .network import Journal, Network
 from .node import Node, check_id, coerce_params
 
@@ -144,7 +145,7 @@ def check_connect(net: Network, src: str, dst: str) -> None:
     if src == dst:
         raise GraphError(f"{dst} cannot take its own output as input")
     if decl.max_inputs == 0:
-        raise GraphError(f"{dst} is an {target.type} layer and takes no inputs")
+        raise GraphError(f"{dst} is {a(target.type)} layer and takes no inputs")
     if decl.max_inputs is not None and len(target.inputs) >= decl.max_inputs:
         raise GraphError(f"{dst} ({target.type}) takes {decl.max_inputs} input"
                          f"{'s' if decl.max_inputs > 1 else ''} and already has it; disconnect {target.inputs[0]} first")
@@ -185,7 +186,7 @@ class ChangeType(Command):
     def __init__(self, node_id: str, type_name: str, params: dict[str, Any] | None = None):
         super().__init__()
         self.node_id, self.type_name, self.params = node_id, type_name, dict(params or {})
-        self.text = f"Make {node_id} a {type_name}"
+        self.text = f"Make {node_id} {a(type_name)}"
 
     def perform(self, net):
         node = net.node(self.node_id)
@@ -194,7 +195,7 @@ class ChangeType(Command):
         except KeyError as e:
             raise GraphError(str(e.args[0])) from None
         if decl.max_inputs is not None and len(node.inputs) > decl.max_inputs:
-            raise GraphError(f"{node.id} has {len(node.inputs)} inputs; a {self.type_name} layer takes "
+            raise GraphError(f"{node.id} has {len(node.inputs)} inputs; {a(self.type_name)} layer takes "
                              f"at most {decl.max_inputs}")
         params = coerce_params(self.type_name, self.params, node_id=node.id)
         changed = net._modify(node.id)
@@ -256,7 +257,7 @@ class InsertOnEdge(Command):
         except KeyError as e:
             raise GraphError(str(e.args[0])) from None
         if decl.max_inputs == 0:
-            raise GraphError(f"an {self.add.type_name} layer takes no inputs and cannot sit on an edge")
+            raise GraphError(f"{a(self.add.type_name)} layer takes no inputs and cannot sit on an edge")
         self.add.inputs = [dst.inputs[self.slot]]
         self.add.perform(net)
         net._modify(dst.id).inputs[self.slot] = self.add.node_id

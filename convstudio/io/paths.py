@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import FormatError
+from ..wording import a
 
 KEY_LIMIT = 40  # a longer key is cut: a message stays short whatever the file holds
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -40,7 +41,7 @@ def check_regular_file(path: str | os.PathLike, what: str = "weights file") -> N
         raise FormatError(f"{path}: cannot be read ({e.strerror or e})") from None
     if not stat.S_ISREG(st.st_mode):
         kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a device, pipe or socket)"
-        raise FormatError(f"{path}: is {kind}, not a {what}")
+        raise FormatError(f"{path}: is {kind}, not {a(what)}")
 
 
 def weights_beside(network_path: str | os.PathLike, name: str) -> Path:

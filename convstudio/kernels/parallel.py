@@ -71,7 +71,13 @@ def over_batch(n: int, work: Callable[[int, int], T], min_images: int = 2) -> li
     bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
     with single_threaded_blas():
         nice = thread_nice()
-        futures = [_executor().submit(_run, work, a, b, parts, nice) for a, b in bounds[1:]]
+        futures = []
+        try:
+            for a, b in bounds[1:]:
+                futures.append(_executor().submit(_run, work, a, b, parts, nice))
+        except RuntimeError:  # the interpreter is exiting and starts no threads: finish here
+            wait(futures)
+            return [work(0, n)]
         try:
             first = _run(work, *bounds[0], parts)
         finally:

@@ -54,6 +54,34 @@ def test_an_error_surfaces_after_every_slice_finished(workers):
     assert done == [2]
 
 
+def test_while_the_interpreter_exits_the_work_finishes_in_the_calling_thread(workers, monkeypatch):
+    """A background job still running at exit must not fail: no new threads start, so it runs serially."""
+    class ShutDown:
+        def submit(self, *args):
+            raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    workers(2)
+    monkeypatch.setattr(parallel, "_executor", ShutDown)
+    assert parallel.over_batch(4, lambda a, b: (a, b)) == [(0, 4)]
+
+
+def test_workers_run_at_the_priority_of_the_caller(workers):
+    """A background thread's slices must not compete with the window at a higher priority."""
+    if parallel.thread_nice() is None:
+        pytest.skip("threads have no priority of their own here")
+    workers(2)
+    seen = []
+
+    def job():
+        parallel.lower_thread_priority(parallel.thread_nice() + 3)
+        seen.extend(parallel.over_batch(4, lambda a, b: parallel.thread_nice()))
+
+    caller = threading.Thread(target=job)
+    caller.start()
+    caller.join()
+    assert len(seen) == 2 and seen[0] == seen[1] and seen[1] >= 3
+
+
 def test_blas_threads_are_restored(workers):
     workers(2)
     before = [threads for _, threads in parallel._blas_libraries()]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QPointF, QRectF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QGraphicsSceneHoverEvent
 
@@ -334,3 +334,28 @@ def test_the_port_highlight_goes_when_the_wire_is_dropped(window):
     drag(window, [start, in_port(window, "pool1")])
     assert window.doc.net.node("pool1").inputs == ["relu1"]
     assert all(card.hover_port is None for card in window.scene.nodes.values())
+
+
+def overlapping_cards(net) -> list[tuple[str, str]]:
+    cards = [(n.id, QRectF(*n.position, WIDTH, HEIGHT)) for n in net]
+    return [(a, b) for i, (a, ra) in enumerate(cards) for b, rb in cards[i + 1:] if ra.intersects(rb)]
+
+
+def test_a_layer_dropped_on_any_connection_lands_on_free_space(qtbot, dialogs):
+    """TinyVGG wraps into columns: some connections are short, some run up to the next column's top."""
+    from convstudio.io.templates import load_template
+    from convstudio.qt.app.main_window import MainWindow
+
+    win = MainWindow(network=load_template("tinyvgg"))
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    net = win.doc.net
+    assert not overlapping_cards(net)
+    for src, dst, slot in list(win.scene.edges):
+        win.edits.drop_layer("BatchNorm2D", win.scene.edges[(src, dst, slot)].label_rect.center())
+        new = net.node(dst).inputs[slot]
+        assert net.node(new).type == "BatchNorm2D", (src, dst)
+        assert not overlapping_cards(net), (src, dst, overlapping_cards(net))
+        win.doc.stack.undo()

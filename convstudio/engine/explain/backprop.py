@@ -15,6 +15,7 @@ from ... import layers
 from ...errors import ConvStudioError
 from ...graph import Network
 from ...layers import Tape
+from ...wording import a
 from ..gradients import Gradients, gradients, logit_node, output_node
 from ..weights import WeightSet
 from .dense_matrix import sharing_matrix
@@ -178,7 +179,7 @@ def pool_window(net: Network, node_id: str, x: np.ndarray, channel: int, row: in
     """The window output (channel, row, col) of a pooling layer read from its input `x` (C, H, W)."""
     node = net.node(node_id)
     if node.decl.sliding not in ("max", "mean"):
-        raise ConvStudioError(f"{node_id} is a {node.type} layer, not a max or average pool")
+        raise ConvStudioError(f"{node_id} is {a(node.type)} layer, not a max or average pool")
     sw = node_window(net, node_id)
     if not (0 <= row < sw.rows.output and 0 <= col < sw.cols.output and 0 <= channel < x.shape[0]):
         raise ConvStudioError(f"{node_id}: channel {channel}, row {row}, column {col} is outside its output")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...wording import a
 from ..onnx_convert import Converter, Op
 from ..registry import onnx_export, onnx_import, torch_module
 from ..torch_text import kwargs
@@ -45,7 +46,7 @@ def _bias_vector(op: Op, bias: np.ndarray, units: int) -> np.ndarray:
 def matmul(c: Converter, op: Op) -> None:
     weight = c.constant(op, 1)
     if weight.ndim != 2:
-        raise op.fail(f"multiplies by a {weight.ndim}-D constant; only a 2-D weight matrix maps to Dense")
+        raise op.fail(f"multiplies by {a(f'{weight.ndim}-D')} constant; only a 2-D weight matrix maps to Dense")
     weights = {"weight": weight.T}
     bias_add = _bias_add(c, op, weight.shape[1])
     if bias_add is not None:

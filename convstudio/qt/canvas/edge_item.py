@@ -2,6 +2,8 @@
 tensor shape written on it, selectable so it can be deleted (Disconnect)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyle
@@ -13,6 +15,7 @@ EdgeKey = tuple[str, str, int]  # (source id, target id, input slot)
 HIT_WIDTH = 12.0
 CLEARANCE = 28.0  # how far a climbing edge keeps beside the cards
 TURN = 48.0       # how far it swings below its source and above its target
+LABEL_PLACES = (0.5, 0.35, 0.65, 0.25, 0.75, 0.15)  # where along a wire its label may go, best first
 
 
 def curve(p0: QPointF, p1: QPointF) -> QPainterPath:
@@ -32,6 +35,17 @@ def curve(p0: QPointF, p1: QPointF) -> QPainterPath:
     return path
 
 
+def bypass(p0: QPointF, p1: QPointF, x: float) -> QPainterPath:
+    """Down past cards that sit between the two ports (a skip connection in a column): leave downwards,
+    run at `x` beside them and enter from above, so neither the wire nor its label hides under a card."""
+    path = QPainterPath(p0)
+    turn = min(TURN, (p1.y() - p0.y()) / 3)
+    path.cubicTo(QPointF(p0.x(), p0.y() + turn), QPointF(x, p0.y()), QPointF(x, p0.y() + turn))
+    path.lineTo(QPointF(x, p1.y() - turn))
+    path.cubicTo(QPointF(x, p1.y()), QPointF(p1.x(), p1.y() - turn), p1)
+    return path
+
+
 class EdgeItem(QGraphicsItem):
     def __init__(self, key: EdgeKey):
         super().__init__()
@@ -39,6 +53,7 @@ class EdgeItem(QGraphicsItem):
         self.path = QPainterPath()
         self.label = ""
         self.label_rect = QRectF()
+        self.label_shown = True
         self.highlight = False
         self._hover = False
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -46,9 +61,10 @@ class EdgeItem(QGraphicsItem):
         self.setZValue(1)
         self.setToolTip(f"{key[0]} → {key[1]} (input {key[2] + 1}); select and press Delete to disconnect")
 
-    def set_route(self, p0: QPointF, p1: QPointF) -> None:
+    def set_route(self, p0: QPointF, p1: QPointF, beside: float | None = None) -> None:
+        """`beside`: the x of a lane clear of the cards between the ports, when the direct curve crosses some."""
         self.prepareGeometryChange()
-        self.path = curve(p0, p1)
+        self.path = curve(p0, p1) if beside is None else bypass(p0, p1, beside)
         self._place_label()
 
     def set_label(self, text: str) -> None:
@@ -58,11 +74,31 @@ class EdgeItem(QGraphicsItem):
             self._place_label()
             self.update()
 
-    def _place_label(self) -> None:
+    def _place_label(self, at: float = 0.5) -> None:
+        self.label_shown = True
         metrics = QFontMetrics(card_font(11))
         w, h = metrics.horizontalAdvance(self.label) + 10, metrics.height() + 2
-        mid = self.path.pointAtPercent(0.5)
+        mid = self.path.pointAtPercent(at)
         self.label_rect = QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
+
+    def move_label(self, clear: Callable[[QRectF], bool], shown: bool = True) -> None:
+        """Slide the label along the wire to the first place where `clear` holds (else leave it mid-way):
+        the wires into an Add or Concat meet, and their labels would sit on one another. Not `shown`: a
+        second wire from the same layer carries the same tensor, already labelled on the first."""
+        self.label_shown = shown
+        if not shown:
+            self.prepareGeometryChange()
+            self.label_rect = QRectF(self.path.pointAtPercent(0.5), self.path.pointAtPercent(0.5))  # on the wire
+            self.update()
+            return
+        for at in LABEL_PLACES:
+            self._place_label(at)
+            if clear(self.label_rect):
+                break
+        else:
+            self._place_label()
+        self.prepareGeometryChange()
+        self.update()
 
     def set_highlight(self, on: bool) -> None:
         """Marks the edge a dragged layer would be inserted into."""
@@ -114,7 +150,7 @@ class EdgeItem(QGraphicsItem):
         painter.drawPolygon(QPolygonF([tip, left, right]))
 
     def _paint_label(self, painter: QPainter, border: QColor) -> None:
-        if not self.label:
+        if not self.label or not self.label_shown:
             return
         painter.setPen(QPen(border, 1))
         painter.setBrush(style.LABEL_BACK)

@@ -34,28 +34,26 @@ class CanvasEdits:
         corner = (round(pos.x() - WIDTH / 2), round(pos.y() - HEIGHT / 2))
         edge = self.scene.edge_at(pos)
         if edge is not None:
-            insert = InsertOnEdge(type_name, edge[1], edge[2], position=corner)
-            room = self._make_room_below(edge[0], edge[1])
+            x, y = self.doc.net.node(edge[0]).position
+            insert = InsertOnEdge(type_name, edge[1], edge[2], position=(x, y + ROW))
+            room = self._make_room_below(edge[0])
             self.doc.push(Macro(insert.text, [insert] + ([MoveNodes(room)] if room else [])))
             new_id = insert.add.node_id
             notify(f"Inserted {new_id} between {edge[0]} and {edge[1]}.")
-        else:
-            new_id = self.doc.push(AddNode(type_name, position=corner)).node_id
-            notify(f"Added {new_id}. Drag from its bottom port to connect it.")
+            self.scene.select_ids([new_id])
+            self.view.ensureVisible(self.scene.nodes[new_id])
+            return
+        new_id = self.doc.push(AddNode(type_name, position=corner)).node_id
+        notify(f"Added {new_id}. Drag from its bottom port to connect it.")
         self.scene.select_ids([new_id])
 
-    def _make_room_below(self, src: str, dst: str) -> dict[str, tuple[float, float]]:
-        """One row down for `dst` and everything after it, so an inserted card does not cover them."""
+    def _make_room_below(self, src: str) -> dict[str, tuple[float, float]]:
+        """One row down for every card below `src` in its column, so the card inserted right under `src`
+        lands on free space however short the connection was or wherever it was dropped on it."""
         net = self.doc.net
-        top = net.node(src).position[1]
-        seen, todo = set(), [dst]
-        while todo:
-            nid = todo.pop()
-            if nid not in seen:
-                seen.add(nid)
-                todo.extend(c for c, _ in net.consumers(nid))
-        return {nid: (net.node(nid).position[0], net.node(nid).position[1] + ROW)
-                for nid in seen if net.node(nid).position[1] > top}
+        x, top = net.node(src).position
+        return {n.id: (n.position[0], n.position[1] + ROW) for n in net
+                if n.position[1] > top and abs(n.position[0] - x) < WIDTH}
 
     @guarded
     def add_below_selection(self, type_name: str) -> None:

@@ -15,10 +15,13 @@ from ...layers import fmt_shape
 from ..document.document import Document
 from ..messages import guarded, notify
 from .drags import MoveDrag, WireDrag
-from .edge_item import EdgeItem, EdgeKey
+from .edge_item import EdgeItem, EdgeKey, curve
 from .node_item import HEIGHT, PORT_RADIUS, WIDTH, NodeItem, node_face
 
 MARGIN = 1500.0
+LANE_SAMPLES = 24          # points of a connection checked for cards in its way
+LANE_CLEARANCE = 26.0      # how far a connection bypassing cards keeps beside them
+ROW_CLEARANCE = 2 * HEIGHT  # ports closer than this have no room for a card between them
 
 
 class CanvasScene(QGraphicsScene):
@@ -106,20 +109,58 @@ class CanvasScene(QGraphicsScene):
             label = fmt_shape(src.shape) if src else "?"
             if fresh or label != edge.label or touched is None or key[0] in touched or key[1] in touched:
                 edge.set_label(label)
-                self._route(edge)
                 routed.append(edge)
+        self._route(routed)
         self._grow_scene_rect(None if touched is None else [*touched, *routed])
 
     def _reroute(self, ids) -> None:
-        for key, edge in self.edges.items():
-            if key[0] in ids or key[1] in ids:
-                self._route(edge)
+        self._route([edge for key, edge in self.edges.items() if key[0] in ids or key[1] in ids])
 
-    def _route(self, edge: EdgeItem) -> None:
-        src, dst, slot = edge.key
-        target = self.nodes[dst]
-        end = target.input_anchor(slot, len(self.doc.net.node(dst).inputs))
-        edge.set_route(self.nodes[src].output_anchor(), QPointF(end.x(), end.y() - PORT_RADIUS - 1))
+    def _route(self, edges: list[EdgeItem]) -> None:
+        """Re-route `edges`, then keep the labels of the wires meeting at a merge apart (once per merge)."""
+        net = self.doc.net
+        merges = set()
+        for edge in edges:
+            src, dst, slot = edge.key
+            inputs = net.node(dst).inputs
+            end = self.nodes[dst].input_anchor(slot, len(inputs))
+            p0, p1 = self.nodes[src].output_anchor(), QPointF(end.x(), end.y() - PORT_RADIUS - 1)
+            edge.set_route(p0, p1, self._lane_beside(p0, p1, src, dst))
+            if len(inputs) > 1:
+                merges.add(dst)
+        for dst in merges:
+            self._spread_labels(dst, net.node(dst).inputs)
+
+    def _spread_labels(self, dst: str, inputs: list[str]) -> None:
+        """The wires into a merge meet at its top: keep their labels off each other and off the cards."""
+        placed: list[QRectF] = []
+        for slot, src in enumerate(inputs):
+            edge = self.edges.get((src, dst, slot))
+            if edge is None:
+                continue
+            edge.move_label(lambda r: not any(r.intersects(p) for p in placed) and not any(
+                isinstance(i, NodeItem) for i in self.items(r)), shown=src not in inputs[:slot])
+            if edge.label_shown:
+                placed.append(edge.label_rect)
+
+    def _lane_beside(self, p0: QPointF, p1: QPointF, src: str, dst: str) -> float | None:
+        """None when the direct curve meets no other card; else an x beside the cards it would cross, on the
+        side of the input port it enters (a residual connection to an Add's second input runs on the right)."""
+        if p1.y() - p0.y() < ROW_CLEARANCE:
+            return None  # a climbing or sideways edge routes itself (`curve`); a short one crosses nothing
+        path = curve(p0, p1)
+        near = [item for item in self.items(path.boundingRect())
+                if isinstance(item, NodeItem) and item.node_id not in (src, dst)]
+        if not near:
+            return None
+        points = [path.pointAtPercent(i / LANE_SAMPLES) for i in range(1, LANE_SAMPLES)]
+        crossed = [c for c in near if any(c.sceneBoundingRect().contains(p) for p in points)]
+        if not crossed:
+            return None
+        cards = [c.sceneBoundingRect() for c in crossed] + [self.nodes[n].sceneBoundingRect() for n in (src, dst)]
+        if p1.x() >= self.nodes[dst].sceneBoundingRect().center().x():
+            return max(r.right() for r in cards) + LANE_CLEARANCE
+        return min(r.left() for r in cards) - LANE_CLEARANCE
 
     def _grow_scene_rect(self, moved=None) -> None:
         """Room to scroll around the network, never shrinking under the user's view."""

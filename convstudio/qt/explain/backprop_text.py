@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine.explain.backprop import LayerGradient, LossGradient, TransposeCheck, WindowRoute
+from ...wording import a
 from .text import esc, paragraphs
 
 
@@ -95,7 +96,7 @@ def conv_html(lg: LayerGradient, k: int, c: int, corr: np.ndarray, check: Transp
 def dense_html(lg: LayerGradient, outer: np.ndarray) -> str:
     n_out, n_in = lg.dw["weight"].shape
     return paragraphs(
-        f"<span style='font-size:large'><b>dL/dW = dL/dy ⊗ x</b>: a {n_out}×{n_in:,} outer product</span>",
+        f"<span style='font-size:large'><b>dL/dW = dL/dy ⊗ x</b>: {a(f'{n_out}×{n_in:,}')} outer product</span>",
         f"Each of the {n_out} units has its own weight for each of the {n_in:,} inputs; weight (j, i) multiplied "
         f"x<sub>i</sub> into y<sub>j</sub>, so its gradient is dL/dy<sub>j</sub> × x<sub>i</sub>. Row j of the "
         "picture shows x scaled by unit j's gradient, one shared colour scale: the same pattern, flipped in sign and "

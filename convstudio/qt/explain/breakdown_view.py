@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from ...engine.explain import Box, Breakdown, output_breakdown, receptive_box
@@ -31,19 +31,18 @@ MAX_MARK = style.GOOD  # up to this many partial sums are written out in the sum
 
 
 def sum_html(b: Breakdown) -> str:
-    """Σ partial sums + bias = total, and the engine's own value beside it."""
+    """Σ partial sums + bias = total, and the engine's own value beside it (two or three short lines, so
+    they stay in view above the channel rows)."""
     n = len(b.terms)
     partials = sum(t.partial for t in b.terms)
+    total = f"{num(partials)} + {signed(b.bias)} = <b>{num(b.total, 6)}</b>"
     if n <= INLINE_TERMS:
         terms = " + ".join(signed(t.partial) for t in b.terms)
-        first = f"Σ partial sums = {terms} = {num(partials)}"
+        lines = [f"Σ partial sums = {terms} = {num(partials)}", f"Σ partial sums + bias = {total}"]
     else:
-        first = f"Σ of the {n} partial sums = {num(partials)}"
-    return paragraphs(
-        f"<span style='font-size:large'>{first}<br>Σ partial sums + bias = {num(partials)} + {signed(b.bias)} = "
-        f"<b>{num(b.total, 6)}</b></span>",
-        f"<span style='font-size:large'>engine output = <b>{num(b.engine, 6)}</b></span> "
-        f"(difference {b.difference:.1e}: the same number, up to float32 rounding)")
+        lines = [f"Σ of the {n} partial sums + bias = {total}"]
+    return "<br>".join(lines + [f"engine output = <b>{num(b.engine, 6)}</b> (difference {b.difference:.1e}: "
+                                "float32 rounding)"])
 
 
 def pool_table_html(pw: PoolWindow, source: str, is_max: bool) -> str:
@@ -110,22 +109,29 @@ class BreakdownView(FollowsWhenShown, QWidget):
         self.order = QComboBox(objectName="breakdown-order", toolTip="Order of the input channels in the list")
         self.order.addItems(["Largest contributions first", "Channel order"])
         self.message = rich_label("breakdown-message")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)  # long pool notes read down
         self.sum = rich_label("breakdown-sum", "The partial sums added up, and the value the forward pass gave")
         self.story = rich_label("breakdown-story")
         self.terms = TermList()
         self.terms.setToolTip("One row per input channel: its window, the kernel slice, and their Σ product")
         self.field = FieldImage()
-        side = column_of(self.sum, self.field, self.story)
+        side = column_of(self.field, self.story)
         self.split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
         terms_area, side_area = scrolled(self.terms, "breakdown-terms-scroll"), scrolled(side, "breakdown-side-scroll")
-        terms_area.setMinimumHeight(200)  # two channels at least; a shorter dock scrolls the whole view
-        side_area.setMinimumHeight(160)   # the sums and the start of the picture
+        terms_area.setMinimumHeight(130)  # a channel row at least; a shorter dock scrolls the whole view
+        side_area.setMinimumHeight(100)   # the start of the picture
+        terms_area.viewport().installEventFilter(self)  # its rows are sized to the room it has
         self.split.addWidget(terms_area)
         self.split.addWidget(side_area)
+        answer = QWidget()  # the sum stays in view above the channel rows, however many there are
+        col = QVBoxLayout(answer)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.sum)
+        col.addWidget(self.split, 1)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
-        self.stack.addWidget(self.split)
+        self.stack.addWidget(answer)
+        self.answer = answer
         top = QVBoxLayout(self)
         top.setContentsMargins(6, 4, 6, 4)
         top.setSpacing(4)
@@ -140,6 +146,11 @@ class BreakdownView(FollowsWhenShown, QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         follow_shape(self.split, self.width(), self.height(), 0.55, min_wide=700)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Resize:  # the channel rows' scroll area changed height
+            self.terms.fit_room(event.size().height())
+        return super().eventFilter(obj, event)
 
     def _by_size(self) -> bool:
         return self.order.currentIndex() == 0
@@ -158,7 +169,8 @@ class BreakdownView(FollowsWhenShown, QWidget):
             kind = net.node(node_id).type if node_id in net else "unknown"
             field, where = self._field_of(node_id, row, col)
             self.breakdown = self.pool = None  # what is shown is the message about this pixel
-            self._say(f"You picked a pixel of <b>{esc(node_id)}</b> ({esc(kind)}), channel {channel}, row {row}, "
+            self._say(f"<b>{esc(node_id)}</b> · {esc(kind)} · value at channel {channel}, row {row}, column {col}",
+                      f"You picked a pixel of <b>{esc(node_id)}</b> ({esc(kind)}), channel {channel}, row {row}, "
                       f"column {col}. {where}" + (self._pool_html(node_id, channel, row, col) or
                                                 "This view takes apart Conv2D outputs: pick a pixel in a Conv2D "
                                                 "layer's feature maps to see the sum that makes it."),
@@ -194,18 +206,18 @@ class BreakdownView(FollowsWhenShown, QWidget):
     def refresh(self) -> None:
         self.breakdown = None
         if self.node_id is None:
-            self._say("This network has no Conv2D layer to take apart.")
+            self._say(self._default_header(), "This network has no Conv2D layer to take apart.")
             return
         self._set_ranges()
         snap = self.source.snapshot()
         if snap is None:
-            self._say(esc(self.source.status()) or "No run yet.")
+            self._say(self._default_header(), esc(self.source.status()) or "No run yet.")
             return
         try:
             b = output_breakdown(snap.net, snap.weights, snap.acts, self.node_id, 0, self.channel.value(),
                                  self.row.value(), self.col.value())
         except ConvStudioError as exc:
-            self._say(esc(exc))
+            self._say(self._default_header(), esc(exc))
             return
         self.breakdown = b
         self._show(b, snap)
@@ -215,25 +227,30 @@ class BreakdownView(FollowsWhenShown, QWidget):
         n_in = snap.acts[node.inputs[0]].shape[1]
         m_out = snap.acts[self.node_id].shape[1]
         kernel = b.terms[0].kernel.shape
-        self.header.setText(f"<b>{esc(self.node_id)}</b> · Conv2D · {shape(snap.acts[node.inputs[0]].shape[1:])} → "
-                            f"{shape(snap.acts[self.node_id].shape[1:])} · value at output channel {b.channel}, "
-                            f"row {b.row}, column {b.col}")
+        self.header.setText(f"<b>{esc(self.node_id)}</b> · {esc(node.type)} · "
+                            f"{shape(snap.acts[node.inputs[0]].shape[1:])} → {shape(snap.acts[self.node_id].shape[1:])}")
+        self.header.setToolTip(f"The value at output channel {b.channel}, row {b.row}, column {b.col}")
         self.sum.setText(sum_html(b))
         self.story.setText(story_html(b, n_in, m_out, kernel))
         self.terms.set_terms(b, self._by_size())
         self.field.show_field(snap.image, b.field)
-        self.stack.setCurrentWidget(self.split)
+        self.stack.setCurrentWidget(self.answer)
         self.field_changed.emit(b.field)
         if self.input_hook is not None:
             self.input_hook(b.field, f"{self.node_id} channel {b.channel}, row {b.row}, column {b.col}")
 
-    def _say(self, html: str, field: Box | None = None, what: str = "") -> None:
-        self.header.setText("<b>One output value</b>" + (f" · {esc(self.node_id)}" if self.node_id else ""))
+    def _say(self, header: str, html: str, field: Box | None = None, what: str = "") -> None:
+        """`header` names the layer the message is about (a picked pool pixel's, not the last conv's)."""
+        self.header.setText(header)
+        self.header.setToolTip("")
         self.message.setText(html)
         self.stack.setCurrentWidget(self.message)
         self.field_changed.emit(None)
         if self.input_hook is not None:
             self.input_hook(field, what)
+
+    def _default_header(self) -> str:
+        return "<b>One output value</b>" + (f" · {esc(self.node_id)}" if self.node_id else "")
 
     def _field_of(self, node_id: str, row: int, col: int) -> tuple[Box | None, str]:
         """The receptive field of any layer's pixel on the last run's input, and a sentence about it."""

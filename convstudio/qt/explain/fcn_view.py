@@ -44,9 +44,9 @@ def bars_html(node: str, out_shape, maps: ScoreMaps, labels: list[str], named: b
         "layer would give; softmax turns them into probabilities and the largest is the answer.",
         f"Here the answer is <b>{esc(best.label)}</b> ({100 * best.probability:.1f} %). "
         + ("The network was trained on these classes: training adjusted its weights until the right bar was the "
-           "tallest for the training images." if named else
+           "longest for the training images." if named else
            "With random weights the guess means nothing yet: training adjusts the weights until the right bar is "
-           "the tallest (Run ▸ Train…)."))
+           "the longest (Run ▸ Train…)."))
 
 
 def maps_html(node: str, out_shape, maps: ScoreMaps, field, image_shape, named: bool = False) -> str:
@@ -189,7 +189,7 @@ class FcnView(FollowsWhenShown, QWidget):
         self.cmap.setEnabled(not best)
         self.map_view.show_maps(self.image, self.maps, self.field, choice, self.opacity.value() / 100,
                                 self.cmap.currentText(), self.value.currentIndex() == 0)
-        self.legend.setText(legend_html(self.labels) if best else "")
+        self.legend.setText(legend_html(self.labels, self.map_view.best_legend) if best else "")
         self.readout.setText("Hover a square to read the scores at that place.")
 
     def _show_place(self, row: int, col: int) -> None:

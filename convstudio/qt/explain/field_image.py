@@ -11,6 +11,7 @@ from ...engine.explain import Box
 from ...engine.images import image_to_uint8_rgb
 from .. import style
 from .controls import rich_label
+from .wheel import PagePicture
 from .text import esc
 
 
@@ -43,9 +44,10 @@ class FieldImage(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("explain-field-image")
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = PagePicture()
         self.view.setBackground("w")
-        self.view.setToolTip("The network's input image; the red frame is what the chosen output value can see")
+        self.view.setToolTip("The network's input image; the red frame is what the chosen output value can see "
+                             "(Ctrl+wheel zooms)")
         self.view.setMinimumSize(150, 130)
         self.view.setMaximumHeight(240)
         self.plot = self.view.addPlot()

@@ -74,6 +74,12 @@ def fill_cell(p: QPainter, rect: QRectF, fill: QColor, edge: QColor = GRID, widt
     p.drawRect(rect)
 
 
+def cell_number(value: float, digits: int = 2) -> str:
+    """A value as written in a cell: true minus sign, and no "−0.00" for a tiny negative that rounds to 0."""
+    text = f"{value:.{digits}f}"
+    return f"{0:.{digits}f}" if float(text) == 0 else text.replace("-", "−")
+
+
 def value_grid(p: QPainter, origin_x: float, origin_y: float, cell: float, values: np.ndarray, scale: float,
                masked: np.ndarray | None = None, digits: int = 2) -> None:
     """A small heatmap of `values` with the numbers written in (hatched where `masked`)."""
@@ -89,4 +95,4 @@ def value_grid(p: QPainter, origin_x: float, origin_y: float, cell: float, value
             v = float(values[r, c])
             fill = heat(v, scale)
             fill_cell(p, rect, fill, CELL_EDGE)
-            cell_text(p, rect, f"{v:.{digits}f}".replace("-", "−"), ink_for(fill))
+            cell_text(p, rect, cell_number(v, digits), ink_for(fill))

@@ -7,8 +7,8 @@ pixel per entry, scaled to fit, where the repeated diagonal bands still show the
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QImage, QPainter
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...engine.explain import ConvConfig, SharingMatrix
@@ -20,6 +20,7 @@ MAX_NAMED = len(gp.CATEGORICAL)  # up to this many weights each get their own co
 LABEL = 34.0
 CELL_MAX = 40.0
 CELL_LABELS = 12.0
+BLOCK_LINE = style.TEXT  # between the filter × channel blocks
 
 
 def colour_keys(m: SharingMatrix) -> tuple[np.ndarray, bool]:
@@ -43,6 +44,12 @@ def weight_name(index: int, cfg: ConvConfig) -> str:
     c, rest = divmod(rest, kh * kw)
     i, j = divmod(rest, kw)
     return f"w[{f},{c},{i},{j}]"
+
+
+def block_steps(cfg: ConvConfig) -> tuple[int, int]:
+    """(rows per filter, columns per input channel): the matrix is a K×C grid of one-channel blocks."""
+    oh, ow = cfg.output
+    return oh * ow, cfg.height * cfg.width
 
 
 def colour_table(n: int) -> np.ndarray:
@@ -95,6 +102,7 @@ class MatrixCanvas(QWidget):
         if cell >= CELL_LABELS:
             self._paint_cells(p, x, y, cell)
             self._paint_indices(p, x, y, cell)
+            self._paint_blocks(p, x, y, cell)
         else:
             p.drawImage(QRectF(x, y, cols * cell, rows * cell), self.image)
             p.setPen(gp.GRID)
@@ -103,6 +111,20 @@ class MatrixCanvas(QWidget):
             p.setPen(gp.MUTED)
             p.drawText(QRectF(x, 0, cols * cell, LABEL), Qt.AlignmentFlag.AlignCenter,
                        f"{cols:,} input values →")
+            self._paint_blocks(p, x, y, cell)
+
+    def _paint_blocks(self, p: QPainter, x: float, y: float, cell: float) -> None:
+        """Lines between the filter × channel blocks, each block one (filter, channel) pair's own kernel."""
+        cfg = self.matrix.config
+        if cfg.filters * cfg.channels == 1:
+            return
+        rows, cols = self.keys.shape
+        per_filter, per_channel = block_steps(cfg)
+        p.setPen(QPen(BLOCK_LINE, 2))
+        for r in range(per_filter, rows, per_filter):
+            p.drawLine(QPointF(x - 2, y + r * cell), QPointF(x + cols * cell + 2, y + r * cell))
+        for c in range(per_channel, cols, per_channel):
+            p.drawLine(QPointF(x + c * cell, y - 2), QPointF(x + c * cell, y + rows * cell + 2))
 
     def _paint_cells(self, p: QPainter, x: float, y: float, cell: float) -> None:
         cfg = self.matrix.config
@@ -151,6 +173,9 @@ class MatrixCanvas(QWidget):
                 index = int(self.matrix.index[r, c])
                 what = (f"0: this input is outside output y{r}'s window" if index < 0 else
                         f"{weight_name(index, self.matrix.config)}: a copy of that kernel weight")
+                per_filter, per_channel = block_steps(self.matrix.config)
+                if self.matrix.config.filters * self.matrix.config.channels > 1:
+                    what += f" (block of filter {r // per_filter}, input channel {c // per_channel})"
                 QToolTip.showText(event.globalPos(), f"Row y{r} (output), column x{c} (input): {what}", self)
             return True
         return super().event(event)

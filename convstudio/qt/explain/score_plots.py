@@ -5,17 +5,21 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...engine.explain import ClassScore, ScoreMaps
 from ...engine.receptive import Field
 from .. import style
 from . import grid_painter as gp
 from .field_image import display_rgb
+from .text import count, esc
+from .wheel import PagePicture
 
 TOP_BARS = 10
+ROW_PX = 17  # height of one class's bar row
 COLORMAPS = ("viridis", "magma", "inferno", "turbo", "CET-L17")
 BEST = -1  # "best class at each place" instead of one class's map
+OTHERS = style.MUTED.name()  # the classes past the palette in the best-class picture
 
 
 def _plot(parent_tip: str) -> pg.PlotWidget:
@@ -28,40 +32,73 @@ def _plot(parent_tip: str) -> pg.PlotWidget:
 
 
 class ScoreBars(QWidget):
-    """One bar per class (the 10 best when there are more), labelled with class and probability."""
+    """The best classes (all of them when there are few) as horizontal bars on a 0–1 probability axis.
+
+    Horizontal, so each class name sits on its own row however long it is and however many classes
+    there are; with 1,000 classes only the top ones could ever be seen, so only they are drawn.
+    """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("explain-score-bars")
-        self.plot = _plot("Class scores after softmax: the tallest bar is the network's answer")
-        self.plot.setLabel("left", "probability")
+        self.title = QLabel(objectName="explain-score-bars-title")
+        self.plot = _plot("Class scores after softmax: the longest bar is the network's answer")
+        self.plot.setLabel("bottom", "probability")
         self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.invertY(True)  # the best class on top
+        self.plot.getAxis("bottom").setTicks([[(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1)]])
+        self.plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).setTextPen(style.CHART_TEXT)
         self.items: list = []
         self.ranking: list[ClassScore] = []
+        self.classes = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
         layout.addWidget(self.plot)
 
     def show_ranking(self, ranking: list[ClassScore]) -> None:
+        self.classes = len(ranking)
         self.ranking = ranking[:TOP_BARS]
+        shown = len(self.ranking)
+        self.title.setText(f"Top {shown} of {count(self.classes)} classes" if shown < self.classes
+                           else f"All {shown} classes, most likely first")
         for item in self.items:
             self.plot.removeItem(item)
         self.items = []
-        x = np.arange(len(self.ranking))
-        heights = [r.probability for r in self.ranking]
-        brushes = [pg.mkBrush(gp.CURRENT if i == 0 else style.BAR) for i in range(len(self.ranking))]
-        bars = pg.BarGraphItem(x=x, height=heights, width=0.7, brushes=brushes, pen=pg.mkPen(style.BAR_EDGE))
+        y = np.arange(shown)
+        widths = [r.probability for r in self.ranking]
+        brushes = [pg.mkBrush(gp.CURRENT if i == 0 else style.BAR) for i in range(shown)]
+        bars = pg.BarGraphItem(x0=0, y=y, width=widths, height=0.7, brushes=brushes, pen=pg.mkPen(style.BAR_EDGE))
         self.plot.addItem(bars)
         self.items.append(bars)
         for i, r in enumerate(self.ranking):
-            text = pg.TextItem(f"{100 * r.probability:.1f} %\nscore {r.score:.3g}".replace("-", "−"),
-                               color=(30, 30, 30), anchor=(0.5, 1.0))
-            text.setPos(i, r.probability)
-            self.plot.addItem(text)
-            self.items.append(text)
-        self.plot.getAxis("bottom").setTicks([[(i, r.label) for i, r in enumerate(self.ranking)]])
-        self.plot.setXRange(-0.6, len(self.ranking) - 0.4, padding=0)
-        self.plot.setYRange(0, 1.18, padding=0)
+            self._label(i, r)
+        metrics = QFontMetrics(self.plot.getAxis("left").style["tickFont"] or self.font())
+        names = [elide(r.label) for r in self.ranking]
+        self.plot.getAxis("left").setTicks([list(enumerate(names))])
+        self.plot.getAxis("left").setWidth(max(metrics.horizontalAdvance(n) for n in names) + 14)
+        self.plot.setMinimumHeight(ROW_PX * shown + 46)  # a readable row per class, the axis below
+        self.plot.setXRange(-0.005, 1.03, padding=0)  # ends at 1 (probabilities), its 0 and 1 labels whole
+        self.plot.setYRange(-0.6, shown - 0.4, padding=0)
+
+    def _label(self, i: int, r: ClassScore) -> None:
+        """"12.3 % · score 0.57" right of the bar, or inside it when the bar reaches past the middle."""
+        inside = r.probability > 0.55
+        text = pg.TextItem(f"{100 * r.probability:.1f} % · score {r.score:.3g}".replace("-", "−"),
+                           color=(255, 255, 255) if inside else (30, 30, 30), anchor=(1.0 if inside else 0.0, 0.5))
+        text.setPos(r.probability - 0.01 if inside else r.probability + 0.01, i)
+        self.plot.addItem(text)
+        self.items.append(text)
+
+    def shown_names(self) -> list[str]:
+        """The class names on the axis, top to bottom."""
+        return [text for _, text in self.plot.getAxis("left")._tickLevels[0]]
+
+
+def elide(name: str, limit: int = 28) -> str:
+    return name if len(name) <= limit else name[:limit - 1] + "…"
 
 
 def map_rect(field: Field | None, size: tuple[int, int], image_shape: tuple[int, int]) -> QRectF:
@@ -81,9 +118,10 @@ class ScoreMapView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("explain-score-map")
-        self.widget = pg.GraphicsLayoutWidget()
+        self.widget = PagePicture()
         self.widget.setBackground("w")
-        self.widget.setToolTip("The input image with the score map over it; hover a square to read its scores")
+        self.widget.setToolTip("The input image with the score map over it; hover a square to read its scores "
+                               "(Ctrl+wheel zooms)")
         self.plot = self.widget.addPlot()
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
@@ -100,6 +138,7 @@ class ScoreMapView(QWidget):
         self.colorbar.setImageItem(self.overlay, insert_in=self.plot)
         self.colorbar.axis.setTextPen(style.CHART_TEXT)
         self.maps: ScoreMaps | None = None
+        self.best_legend: list[tuple[list[int], str]] = []  # (classes, colour) of the best-class picture
         self.rect = QRectF()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -115,8 +154,8 @@ class ScoreMapView(QWidget):
             self.photo.setRect(QRectF(0, 0, shape[1], shape[0]))
         self.rect = map_rect(field, maps.map_size, shape)
         if choice == BEST:
-            table = np.array([[int(c[a:a + 2], 16) for a in (1, 3, 5)] for c in gp.CATEGORICAL], dtype=np.uint8)
-            self.overlay.setImage(table[maps.best[0] % len(table)], autoLevels=False, levels=(0, 255))
+            rgb, self.best_legend = best_class_colours(maps.best[0])
+            self.overlay.setImage(rgb, autoLevels=False, levels=(0, 255))
             self.overlay.setLookupTable(None)
             self.colorbar.setVisible(False)
         else:
@@ -151,10 +190,29 @@ class ScoreMapView(QWidget):
             self.hovered.emit(*hit)
 
 
-def legend_html(labels: list[str]) -> str:
-    shown = labels[:len(gp.CATEGORICAL)]
-    return "&nbsp; ".join(f"<span style='color:{gp.CATEGORICAL[i]}; font-size:large'>■</span>&nbsp;{name}"
-                          for i, name in enumerate(shown))
+def best_class_colours(best: np.ndarray) -> tuple[np.ndarray, list[tuple[list[int], str]]]:
+    """An RGB picture of the best class at each place, and its legend: (classes, colour) pairs.
+
+    Only the classes that win somewhere get a colour, those winning most places first, so a
+    1,000-class network's picture and legend name the classes actually there; past the palette's
+    20 colours the rest share one grey."""
+    classes, places = np.unique(best, return_counts=True)
+    order = [int(c) for c in classes[np.argsort(-places, kind="stable")]]
+    own = len(gp.CATEGORICAL) if len(order) <= len(gp.CATEGORICAL) else len(gp.CATEGORICAL) - 1
+    legend = [([c], gp.CATEGORICAL[i]) for i, c in enumerate(order[:own])]
+    if order[own:]:
+        legend.append((order[own:], OTHERS))
+    rgb = np.zeros(best.shape + (3,), np.uint8)
+    for members, colour in legend:
+        rgb[np.isin(best, members)] = [int(colour[a:a + 2], 16) for a in (1, 3, 5)]
+    return rgb, legend
+
+
+def legend_html(labels: list[str], legend: list[tuple[list[int], str]]) -> str:
+    """The best-class legend: one swatch per class shown (a shared one for "N other classes")."""
+    names = [esc(labels[m[0]]) if len(m) == 1 else f"{len(m)} other classes" for m, _ in legend]
+    return "&nbsp; ".join(f"<span style='color:{colour}; font-size:large'>■</span>&nbsp;{name}"
+                          for name, (_, colour) in zip(names, legend))
 
 
 def distinct_ticks(lo: float, hi: float) -> list[tuple[float, str]]:

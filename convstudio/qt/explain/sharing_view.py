@@ -68,6 +68,17 @@ def exact_check(cfg: ConvConfig, m) -> float:
     return conv_difference(m, weight, x)
 
 
+def blocks_html(cfg: ConvConfig) -> str:
+    """Why a few tap colours stand for many weights: the matrix is a K×C grid of blocks, each with its own
+    kernel, coloured by tap the same way."""
+    k, cg, kh, kw = cfg.weight_shape
+    taps = kh * kw
+    return (f"{taps} colours, one per kernel tap. Each of the {counted(k, 'filter')} has its own {kh}×{kw} kernel "
+            f"for each of the {counted(cg, 'input channel')} it reads, so the matrix is a grid of blocks (the dark "
+            f"lines), each with its own {taps} weights: {k} × {cg} × {taps} = <b>{count(k * cg * taps)}</b> "
+            "weights. Hover a cell for its weight's name.")
+
+
 def explanation_html(named: bool | None) -> str:
     """Why the matrix shows sharing; `named` None when no matrix is drawn."""
     colours = {True: "Each colour is one kernel weight (see the kernel beside it); blank cells are zeros.",
@@ -121,7 +132,15 @@ class SharingView(QWidget):
         picture = QWidget()
         pic_row = QHBoxLayout(picture)
         pic_row.setContentsMargins(0, 0, 0, 0)
-        pic_row.addWidget(self.legend, 0, Qt.AlignmentFlag.AlignTop)
+        self.legend_note = rich_label("sharing-legend-note", "What the colours of a multi-channel matrix mean")
+        self.legend_note.setMaximumWidth(190)
+        key = QWidget()
+        key_col = QVBoxLayout(key)
+        key_col.setContentsMargins(0, 0, 0, 0)
+        key_col.addWidget(self.legend)
+        key_col.addWidget(self.legend_note)
+        key_col.addStretch(1)
+        pic_row.addWidget(key, 0, Qt.AlignmentFlag.AlignTop)
         pic_row.addWidget(self.matrix, 1)
         self.picture = QWidget(objectName="sharing-picture")
         col = QVBoxLayout(self.picture)
@@ -190,6 +209,7 @@ class SharingView(QWidget):
                 show_text(w, "")
             self.matrix.set_matrix(None)
             self.legend.set_config(None, True)
+            show_text(self.legend_note, "")
             self.picture.setVisible(False)
             return
         self.counts = sharing_counts(cfg)
@@ -205,6 +225,7 @@ class SharingView(QWidget):
         named = colour_keys(m)[1]
         self.matrix.set_matrix(m)
         self.legend.set_config(cfg, named)
+        show_text(self.legend_note, "" if named else blocks_html(cfg))
         self.picture.setVisible(True)
         self.difference = exact_check(cfg, m)
         ok = "✓" if self.difference == 0 else "≈"

@@ -22,6 +22,8 @@ SIGN_W = 20.0
 VALUE_W = 84.0
 BAR_W = 70.0
 CELL_MIN, CELL_MAX = 12.0, 34.0
+CELL_NUMBERS = 28.0  # the smallest cell a signed two-decimal number ("−0.06") is still written in
+ROWS_IN_VIEW = 3     # channel rows a short dock should show at once, while the numbers stay readable
 HEADER_H = 22.0
 PAD = 6.0
 
@@ -42,6 +44,7 @@ class TermList(QWidget):
         self.cell = 20.0
         self.window_scale = self.kernel_scale = self.partial_scale = 1.0
         self.total_abs = 1.0
+        self.room = 0.0  # height of the scroll area showing the list; 0 = unknown
 
     def set_terms(self, breakdown: Breakdown | None, by_size: bool = True) -> None:
         self.terms = order_terms(breakdown.terms, by_size) if breakdown else []
@@ -58,7 +61,20 @@ class TermList(QWidget):
         """Cells as large as the width allows (numbers need about 30 px), capped for large kernels."""
         kh, kw = self.terms[0].kernel.shape
         room = (self.width() - LABEL_W - 2 * SIGN_W - VALUE_W - BAR_W - 4 * PAD) / (2 * kw)
-        self.cell = float(max(CELL_MIN, min(CELL_MAX, 220 / max(kh, kw), int(room))))
+        cell = min(CELL_MAX, 220 / max(kh, kw), int(room))
+        if self.room:  # shrink the rows until a few fit the room, but not past where numbers vanish
+            cell = min(cell, max(CELL_NUMBERS, ((self.room - HEADER_H) / ROWS_IN_VIEW - 2 * PAD) / kh))
+        self.cell = float(max(CELL_MIN, int(cell)))
+
+    def fit_room(self, height: float) -> None:
+        """The scroll area around the list is `height` tall: size the rows so several are in view."""
+        if height == self.room:
+            return
+        self.room = float(height)
+        if self.terms:
+            self._fit_cells()
+            self._fix_height()
+            self.update()
 
     def _fix_height(self) -> None:
         self.setFixedHeight(int(HEADER_H + len(self.terms) * self.row_height() + PAD))

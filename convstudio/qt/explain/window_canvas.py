@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...engine.explain import SlidingWindow
+from ...wording import counted
 from .. import style
 from . import grid_painter as gp
 from .crop import MAX_CELL, MIN_CELL, cell_size, visible_range
@@ -58,6 +59,7 @@ class WindowCanvas(QWidget):
         self.setMinimumSize(260, 130)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.window_: SlidingWindow | None = None
+        self.reason = ""  # why nothing is drawn
         self.position = (0, 0)
         self.mask: np.ndarray | None = None
         self.coverage: np.ndarray | None = None
@@ -68,13 +70,23 @@ class WindowCanvas(QWidget):
         return QSize(640, 380)
 
     # -- state -------------------------------------------------------------------------------------
-    def set_window(self, window: SlidingWindow | None) -> None:
+    def set_window(self, window: SlidingWindow | None, reason: str = "") -> None:
+        """`reason`: why there is nothing to draw (the engine's words), written where the grids would be."""
         self.window_ = window
+        self.reason = reason
         ok = window is not None and min(window.output_shape) > 0
         self.mask = window.padding_mask() if ok else None
         self.coverage = window.coverage() if ok else None
         self.position = (0, 0)
         self.update()
+
+    def message(self) -> str:
+        """What the canvas says when it has no window to draw."""
+        if self.reason:
+            return f"Nothing to draw: {self.reason}"
+        if self.window_ is not None:
+            return "Nothing to draw: the window does not fit this input."
+        return "Select a Conv2D, MaxPool2D or AvgPool2D layer."
 
     def set_position(self, row: int, col: int) -> None:
         self.position = (row, col)
@@ -128,9 +140,8 @@ class WindowCanvas(QWidget):
         sw = self.window_
         if sw is None or self.mask is None:
             p.setPen(gp.MUTED)
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                       "Nothing to draw: the window does not fit this input." if sw else
-                       "Select a Conv2D, MaxPool2D or AvgPool2D layer.")
+            p.drawText(self.rect().adjusted(12, 8, -12, -8), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                       self.message())
             return
         in_area, out_area, wide = self._areas()
         row, col = self.position
@@ -287,7 +298,7 @@ class WindowCanvas(QWidget):
             uses = int(self.coverage[r, c])
             where = (f"padding: holds {sw.pad_value}" if self.mask[r, c] else
                      f"input pixel (row {r - sw.rows.pad[0]}, column {c - sw.cols.pad[0]})")
-            read = "never read by any window position" if uses == 0 else f"read by {uses} window position(s)"
+            read = "never read by any window position" if uses == 0 else f"read by {counted(uses, 'window position')}"
             return f"Padded row {r}, column {c}: {where}; {read}"
         hit = self.output_geometry.cell_at(x, y) if self.output_geometry else None
         if hit is not None:

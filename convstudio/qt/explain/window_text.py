@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ... import layers
 from ...engine.explain import AxisSlide, SlidingWindow
+from ...wording import counted
 from .text import bullet_list, esc, paragraphs
 
 UNIT = {"height": ("row", "rows"), "width": ("column", "columns")}
@@ -34,7 +35,7 @@ def letters(sw: SlidingWindow) -> str:
     ]
     if "dilation" in {p.name for p in layers.get(sw.layer_type).params}:
         if max(r.dilation, c.dilation) > 1:
-            items.append(f"<b>D = {d}</b> (dilation): {r.dilation - 1} empty cell(s) between taps, so the "
+            items.append(f"<b>D = {d}</b> (dilation): {counted(r.dilation - 1, 'empty cell')} between taps, so the "
                          f"{r.kernel}×{c.kernel} kernel spans k̂ = {r.effective}×{c.effective} (dashed frame) "
                          "with the same number of weights.")
         else:

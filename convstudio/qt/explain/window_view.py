@@ -21,6 +21,7 @@ from ... import layers
 from ...engine.explain import SlidingWindow, describe_window, node_window
 from ...engine.explain.window import SLIDING
 from ...errors import ConvStudioError
+from ...wording import a
 from ..messages import guarded
 from ..panels.selection import pick_node, slides
 from .. import style
@@ -95,10 +96,6 @@ class WindowView(QWidget):
         self.split = explain_page(self, left, text_area, row_of(self.header, self.mode, stretch_at=0), self.try_row)
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
-        self.legend.setText("&nbsp;&nbsp;".join([
-            swatch(style.CURRENT.name(), "taps (multiplied by a weight)"), swatch(style.FOOTPRINT.name(), "footprint k̂×k̂", "▭"),
-            swatch(style.PAD_HATCH.name(), "padding", "▨"), swatch(style.NEVER_READ, "never read"),
-            swatch(style.INPUT_EDGE.name(), "real input", "▭")]))
 
     def _connect(self) -> None:
         self.mode.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -154,10 +151,12 @@ class WindowView(QWidget):
         trying = self.mode.currentIndex() == TRY
         self.try_row.setVisible(trying)
         self.spins["dilation"].setEnabled(_dilates(self.kind.currentText()))
-        self.sw, title = self._describe(trying)
+        self.sw, title, reason = self._describe(trying)
         self.header.setText(title)
         ok = self.sw is not None and self.sw.problem is None and min(self.sw.output_shape) > 0
-        self.canvas.set_window(self.sw if ok else None)
+        if self.sw is not None and not ok:
+            reason = self.sw.problem or "the output would be {}×{}".format(*self.sw.output_shape)
+        self.canvas.set_window(self.sw if ok else None, reason)
         count = self.sw.output_shape[0] * self.sw.output_shape[1] if ok else 1
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, count - 1))
@@ -169,10 +168,11 @@ class WindowView(QWidget):
             self.play.setChecked(False)
         self._show_position()
 
-    def _describe(self, trying: bool) -> tuple[SlidingWindow | None, str]:
+    def _describe(self, trying: bool) -> tuple[SlidingWindow | None, str, str]:
+        """The window, the header, and why there is no window (the engine's error) when there is none."""
         if trying:
             v = {k: b.value() for k, b in self.spins.items()}
-            kind = self.kind.currentText()
+            kind, size = self.kind.currentText(), v["size"]
             params = {"kernel_size": v["kernel"], "stride": v["stride"], "padding": v["padding"]}
             if _dilates(kind):
                 params["dilation"] = v["dilation"]
@@ -181,19 +181,19 @@ class WindowView(QWidget):
             try:
                 sw = describe_window(kind, params, (1, v["size"], v["size"]))
             except ConvStudioError as exc:
-                return None, f"<b>Try your own numbers</b> — {esc(exc)}"
-            return sw, f"<b>Try your own numbers</b> · {kind} on a {v['size']}×{v['size']} input"
+                return None, f"<b>Try your own numbers</b> · {kind} on {a(f'{size}×{size}')} input", str(exc)
+            return sw, f"<b>Try your own numbers</b> · {kind} on {a(f'{size}×{size}')} input", ""
         if self.node_id is None:
-            return None, "<b>Sliding window</b> — this network has no Conv2D or pooling layer"
+            return None, "<b>Sliding window</b> — this network has no Conv2D or pooling layer", ""
         node = self.doc.net.node(self.node_id)
         try:
             sw = node_window(self.doc.net, self.node_id, self.doc.report)
         except ConvStudioError as exc:
-            return None, f"<b>{esc(self.node_id)}</b> · {node.type} — {esc(exc)}"
+            return None, f"<b>{esc(self.node_id)}</b> · {node.type} — {esc(exc)}", str(exc)
         rep = self.doc.report.nodes[self.node_id]
         out = shape(rep.shape) if rep.shape else "does not fit"
         return sw, (f"<b>{esc(self.node_id)}</b> · {node.type} · input {shape(rep.input_shapes[0])} → "
-                    f"output {out}")
+                    f"output {out}"), ""
 
     # -- stepping ----------------------------------------------------------------------------------------
     @property
@@ -229,6 +229,7 @@ class WindowView(QWidget):
             self.position_text.setText("")
             problem = sw.problem if sw is not None else None
             self._explained = None
+            self.legend.setText("")
             self.explanation.setText(paragraphs(esc(problem)) if problem else "")
             return
         row, col = self.position()
@@ -237,6 +238,7 @@ class WindowView(QWidget):
         self.position_text.setText(window_text.position(sw, row, col, self.canvas.mask))
         if self._explained is not sw:  # the text below depends on the layer only, not on the position
             self._explained = sw
+            self.legend.setText(legend_html(sw))
             self.explanation.setText(window_text.formulas(sw) + window_text.notes(sw) + window_text.letters(sw)
                                      + window_text.what_happens(sw))
 
@@ -263,3 +265,18 @@ class WindowView(QWidget):
 
 def _dilates(type_name: str) -> bool:
     return any(p.name == "dilation" for p in layers.get(type_name).params)
+
+
+TAPS = {  # what the window does with the values under its taps, by the layer's `sliding` capability
+    "sum": "taps (each multiplied by its weight, then summed)",
+    "max": "taps (the largest is kept; no weights)",
+    "mean": "taps (averaged; no weights)",
+}
+
+
+def legend_html(sw: SlidingWindow) -> str:
+    """The picture's legend; the taps are worded by what the layer does with them."""
+    return "&nbsp;&nbsp;".join([
+        swatch(style.CURRENT.name(), TAPS[layers.get(sw.layer_type).sliding]),
+        swatch(style.FOOTPRINT.name(), "footprint\u00a0k̂×k̂", "▭"), swatch(style.PAD_HATCH.name(), "padding", "▨"),
+        swatch(style.NEVER_READ, "never\u00a0read"), swatch(style.INPUT_EDGE.name(), "real\u00a0input", "▭")])

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from ...engine.gradients import logit_node, output_node
@@ -34,6 +36,32 @@ def top_k(values: np.ndarray, k: int = TOP_K) -> np.ndarray:
     return order[:min(k, values.size)]
 
 
+def label_groups(entries: list[tuple[float, str]], width: Callable[[str], float], gap: float = 4.0) -> list[list[int]]:
+    """Which labels share one: entries are (x in pixels, text); neighbours whose labels would overlap are merged
+    into one label ("544, 545, 557") centred on them, again and again until no two labels touch.
+
+    Returns groups of entry indices, left to right, each in x order."""
+    groups = [[i] for i in sorted(range(len(entries)), key=lambda i: entries[i][0])]
+
+    def extent(group: list[int]) -> tuple[float, float]:
+        centre = sum(entries[i][0] for i in group) / len(group)
+        half = width(group_text(entries, group)) / 2
+        return centre - half, centre + half
+
+    g = 0
+    while g < len(groups) - 1:
+        if extent(groups[g])[1] + gap > extent(groups[g + 1])[0]:
+            groups[g:g + 2] = [groups[g] + groups[g + 1]]
+            g = max(0, g - 1)  # the wider label may now reach its left neighbour
+        else:
+            g += 1
+    return groups
+
+
+def group_text(entries: list[tuple[float, str]], group: list[int]) -> str:
+    return ", ".join(entries[i][1] for i in group)
+
+
 class BarChart(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -52,6 +80,7 @@ class BarChart(QWidget):
             tidy_axis(self.plot.getAxis(axis))
         self.plot.setToolTip("One bar per output value; the largest are orange and labelled with their index")
         self.bars: pg.BarGraphItem | None = None
+        self.plot.plotItem.vb.sigResized.connect(self._on_resized)
         self.labels: list[pg.TextItem] = []
         self.ranking = QLabel()
         self.ranking.setObjectName("bar-ranking")
@@ -69,9 +98,9 @@ class BarChart(QWidget):
         self.names = list(names) if names is not None and len(names) == self.values.size else None
         self.top = top_k(self.values)
         self._draw_bars()
+        self._frame()
         self._draw_labels()
         self.ranking.setText(self._ranking_html())
-        self._frame()
 
     def highlighted(self) -> np.ndarray:
         """The orange bars: the top k, or only the largest when there are few values (the guess)."""
@@ -101,18 +130,35 @@ class BarChart(QWidget):
         self.plot.addItem(self.bars)
 
     def _draw_labels(self) -> None:
+        """Each value written on its bar for short outputs; else the top entries' names, those whose bars
+        are too close for separate labels sharing one (Flatten's top 5 are often neighbours)."""
         for item in self.labels:
             self.plot.removeItem(item)
-        n = self.values.size
-        shown = range(n) if n <= LABEL_ALL_UP_TO else self.top
         self.labels = []
-        for i in shown:
-            v = float(self.values[i])
-            text = f"{v:.3g}" if n <= LABEL_ALL_UP_TO else self.name(int(i))
-            item = pg.TextItem(text, color=(40, 40, 40), anchor=(0.5, 1.0 if v >= 0 else 0.0))
-            item.setPos(int(i), v)
-            self.plot.addItem(item)
-            self.labels.append(item)
+        n = self.values.size
+        if n <= LABEL_ALL_UP_TO:
+            for i in range(n):
+                self._label(f"{float(self.values[i]):.3g}", i, float(self.values[i]))
+            return
+        vb = self.plot.plotItem.vb
+        (x0, x1), _ = vb.viewRange()
+        px = max(vb.width(), 1.0) / max(x1 - x0, 1e-9)
+        metrics = QFontMetricsF(self.font())
+        entries = [(float(i) * px, self.name(int(i))) for i in self.top]
+        for group in label_groups(entries, lambda t: metrics.horizontalAdvance(t) + 6):
+            where = [int(self.top[g]) for g in group]
+            self._label(group_text(entries, group), sum(where) / len(where), float(self.values[where].max()))
+
+    def _label(self, text: str, x: float, v: float) -> None:
+        item = pg.TextItem(text, color=(40, 40, 40), anchor=(0.5, 1.0 if v >= 0 else 0.0))
+        item.setFont(self.font())
+        item.setPos(x, v)
+        self.plot.addItem(item)
+        self.labels.append(item)
+
+    def _on_resized(self) -> None:
+        if self.values.size > LABEL_ALL_UP_TO:  # how close the bars are on screen changed
+            self._draw_labels()
 
     def name(self, i: int) -> str:
         return self.names[i] if self.names else str(i)

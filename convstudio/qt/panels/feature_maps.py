@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...errors import ConvStudioError
 from ...layers import fmt_shape
+from ...wording import a
 from ..jobs import start_job
 from .. import style
 from ..messages import guarded, notify
@@ -228,7 +229,7 @@ class FeatureMapsPanel(DrawsWhenShown, QWidget):
             self._map_controls(True)
             self._redraw()
         else:
-            self._say(f"{self.node_id} gives a {fmt_shape(values.shape)} output, which cannot be drawn.")
+            self._say(f"{self.node_id} gives {a(fmt_shape(values.shape))} output, which cannot be drawn.")
         self._update_exports()
 
     def _values(self) -> np.ndarray | None:

@@ -12,7 +12,9 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...layers import fmt_shape
+from ...wording import a
 from ..messages import guarded
+from .feature_maps import _combo
 from .filter_gradients import FilterGradients
 from .filter_render import filter_image, filter_title, filter_tooltip, group_inputs, layer_scale
 from .lazy import DrawsWhenShown
@@ -25,6 +27,7 @@ from .weights_panel import WeightsBar
 
 MAX_SLICES_PER_PAGE = 4096
 MAX_FILTERS_PER_PAGE = 64
+ZOOMS = {"×1": 1, "×2": 2, "×3": 3, "×4": 4}  # whole-factor enlargement of the drawn filters
 
 
 def filters_per_page(depth: int) -> int:
@@ -45,6 +48,8 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         self.explain = QLabel(objectName="filters-explain", wordWrap=True)
         self.weights_bar = WeightsBar(controller)
         self.pager = Pager("filters")
+        self.zoom = _combo("filters-zoom", [(k, v, f"Filters drawn {v} times as large") for k, v in ZOOMS.items()],
+                           "Enlarge the filters: each weight's square grows by a whole factor")
         self.gradients = FilterGradients(self)
         self.grid = TileGrid()
         self.grid.setObjectName("filters-grid")
@@ -53,6 +58,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         heading = QHBoxLayout()
         heading.addWidget(self.header, 1)
         heading.addWidget(self.gradients.toggle, 0, Qt.AlignmentFlag.AlignTop)
+        heading.addWidget(self.zoom, 0, Qt.AlignmentFlag.AlignTop)
         heading.addWidget(self.pager, 0, Qt.AlignmentFlag.AlignTop)
         top = QVBoxLayout(self)
         top.setContentsMargins(6, 4, 6, 4)
@@ -63,6 +69,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         top.addWidget(self.scroll, 1)
         top.addWidget(self.message, 1)
         self.pager.page_changed.connect(lambda _p: self._render_page())
+        self.zoom.currentIndexChanged.connect(lambda _i: self._render_page())
         self.gradients.redraw.connect(lambda: self.weight is not None and self._render_page())
         controller.weights_changed.connect(self.refresh)
         controller.busy_changed.connect(lambda _busy: self.weight is None and self.refresh())
@@ -121,6 +128,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         self.message.hide()
         self.scroll.show()
         self.pager.show()
+        self.zoom.show()
         self._render_page()
 
     def _say(self, header: str, text: str) -> None:
@@ -129,6 +137,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
         self.message.setText(text)
         self.scroll.hide()
         self.pager.hide()
+        self.zoom.hide()
         self.message.show()
 
     def _title(self, node, shape) -> str:
@@ -156,7 +165,7 @@ class FiltersPanel(DrawsWhenShown, QWidget):
             return (f"A Dense layer has no sliding filters: each of its {units} units weighs all "
                     f"{math.prod(inputs)} inputs ({fmt_shape(inputs)}) at once, like one filter as large as its "
                     "whole input. Select a Conv2D layer to see filters.")
-        return f"{node.id} is a {node.type} layer: it has no filters. Select a Conv2D layer to see filters."
+        return f"{node.id} is {a(node.type)} layer: it has no filters. Select a Conv2D layer to see filters."
 
     def _rgb_patch(self, node) -> bool:
         net = self.controller.doc.net
@@ -180,7 +189,8 @@ class FiltersPanel(DrawsWhenShown, QWidget):
             seen = group_inputs(k, k_total, depth, groups)
             tiles.append(Tile(image, filter_title(k, self.bias, seen if groups > 1 else None),
                               filter_tooltip(k, self.weight[k], self.bias, seen)))
-        size = QSize(tiles[0].image.shape[1], tiles[0].image.shape[0]) if tiles else QSize(1, 1)
+        zoom = self.zoom.currentData()
+        size = QSize(tiles[0].image.shape[1] * zoom, tiles[0].image.shape[0] * zoom) if tiles else QSize(1, 1)
         self.grid.set_tiles(tiles, size)
         note = self.gradients.note(self.node_id, self.weight)
         self.explain.setText(note or self._explanation(node, self.controller.doc.report.nodes[node.id]))

@@ -1,6 +1,8 @@
 """Panels that draw only while on screen: a dock tab behind another one just remembers to redraw."""
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
+
 
 class DrawsWhenShown:
     """Mixin for a QWidget with `refresh(force=False)` that sets `_dirty` when it skipped drawing."""
@@ -41,3 +43,17 @@ class FollowsWhenShown(DrawsWhenShown):
         if self._dirty:
             self._dirty = False
             self.refresh()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._catch_up()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Refresh once the view is really on screen, however it got there: its dock signals only
+        tab changes, not a floated dock or a splitter that gives a collapsed dock room again."""
+        if self._dirty:
+            QTimer.singleShot(0, self, lambda: self.waits() or self.refresh_if_dirty())

@@ -67,11 +67,12 @@ def shrink(maps: np.ndarray, factor: int) -> np.ndarray:
 
 
 def normalized(maps: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """(C, H, W) scaled to [0, 1] by per-channel (C,) ranges; constant channels become 0.5."""
+    """(C, H, W) scaled to [0, 1] by per-channel (C,) ranges; constant channels become 0, the colormap's low
+    end, so a dead (all-zero) channel reads as empty rather than as a mid-range value."""
     lo = lo.reshape(-1, 1, 1)
     span = hi.reshape(-1, 1, 1) - lo
     safe = np.where(span > 0, span, 1.0)
-    return np.where(span > 0, (maps - lo) / safe, 0.5).astype(np.float32)
+    return np.where(span > 0, (maps - lo) / safe, 0.0).astype(np.float32)
 
 
 def thumbnails(maps: np.ndarray, channels: Sequence[int], ranges: Ranges, shared: bool,

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QBoxLayout, QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -20,6 +20,48 @@ def tidy_axis(axis: pg.AxisItem) -> None:
     axis.enableAutoSIPrefix(False)
     axis.setStyle(textFillLimits=[(0, 0.6), (2, 0.4), (4, 0.2)])
     axis.setTickDensity(0.7)
+
+
+class MapAxis(pg.AxisItem):
+    """An image axis whose line and numbers stop at the map's edges: with the aspect locked, a wide or tall
+    box leaves empty room beside the map, where a row or column number would mean nothing."""
+
+    def __init__(self, orientation: str):
+        super().__init__(orientation)
+        self.extent: tuple[float, float] | None = None
+
+    def set_extent(self, size: int) -> None:
+        self.extent = (0.0, float(size))
+        self.picture = None  # drawn again with the new ends
+        self.update()
+
+    def tickValues(self, minVal, maxVal, size):
+        if self.extent is None or maxVal <= minVal:
+            return super().tickValues(minVal, maxVal, size)
+        lo, hi = max(minVal, self.extent[0]), min(maxVal, self.extent[1])
+        if hi <= lo:
+            return []
+        # spaced for the map's own length, and only the labelled level: the empty room adds no numbers
+        levels = super().tickValues(lo, hi, size * (hi - lo) / (maxVal - minVal))
+        return [(spacing, [v for v in values if lo <= v <= hi]) for spacing, values in levels[:1]]
+
+    def generateDrawSpecs(self, p):
+        specs = super().generateDrawSpecs(p)
+        vb = self.linkedView()
+        if specs is None or self.extent is None or vb is None:
+            return specs
+        (pen, p1, p2), ticks, texts = specs
+        across = self.orientation in ("top", "bottom")
+        ends = []
+        for v in self.extent:  # the map's edges in the axis's own coordinates
+            q = self.mapFromScene(vb.mapViewToScene(QPointF(v, 0) if across else QPointF(0, v)))
+            ends.append(q.x() if across else q.y())
+        ends.sort()
+        if across:
+            p1, p2 = QPointF(max(p1.x(), ends[0]), p1.y()), QPointF(min(p2.x(), ends[1]), p2.y())
+        else:
+            p1, p2 = QPointF(p1.x(), max(p1.y(), ends[0])), QPointF(p2.x(), min(p2.y(), ends[1]))
+        return (pen, p1, p2), ticks, texts
 
 
 class MapView(QWidget):
@@ -37,7 +79,7 @@ class MapView(QWidget):
         self.picture.setObjectName("map-view-image")
         self.picture.setToolTip("Hover to read a value; click a pixel to pick it (wheel zooms, drag pans)")
         self.picture.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.plot = self.picture.addPlot()
+        self.plot = self.picture.addPlot(axisItems={"bottom": MapAxis("bottom"), "left": MapAxis("left")})
         self.image = pg.ImageItem(axisOrder="row-major")
         self.colorbar = pg.ColorBarItem(colorMap=colormaps.colormap(colormaps.DEFAULT), interactive=False,
                                         width=12, values=(0, 1))
@@ -110,7 +152,7 @@ class MapView(QWidget):
         self.values = np.asarray(values, dtype=np.float32)
         lo, hi = levels
         if not hi > lo:
-            lo, hi = lo - 0.5, hi + 0.5
+            hi = lo + 1.0  # a constant map sits at the colormap's low end, as its thumbnail does
         self.title.setText(title)
         self.image.setImage(self.values, autoLevels=False)
         self.colorbar.setColorMap(colormaps.colormap(cmap))
@@ -121,6 +163,8 @@ class MapView(QWidget):
         if not keep_view:
             self.plot.autoRange(padding=0.02)
         h, w = self.values.shape
+        self.plot.getAxis("bottom").set_extent(w)
+        self.plot.getAxis("left").set_extent(h)
         self.readout.setText(f"{h}×{w} map: hover to read values, click a pixel to pick it")
         self.picture.setEnabled(True)
 

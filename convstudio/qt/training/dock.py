@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QGridLayo
 
 from ...engine.datasets import dataset_names
 from ...engine.training import TrainConfig
+from ...wording import counted
 from ..messages import guarded
 from .. import style
 from .charts import CurvesChart, GradientChart
@@ -273,7 +274,7 @@ class TrainPanel(QWidget):
             self.pipeline.setText("")
             return
         total = len(data.y_train) + len(data.y_val)
-        warn = f"<br><span style='color:{style.WARNING_TEXT}'>{len(data.warnings)} warning(s): {data.warnings[0]}</span>" \
+        warn = f"<br><span style='color:{style.WARNING_TEXT}'>{counted(len(data.warnings), 'warning')}: {data.warnings[0]}</span>" \
             if data.warnings else ""
         self.pipeline.setText(f"<b>{data.name}</b>: {total:,} images in {len(data.labels)} classes "
                               f"({len(data.y_train):,} for training, {len(data.y_val):,} for validation).<br>"

@@ -66,6 +66,21 @@ def test_a_view_behind_another_tab_catches_up_with_runs_when_brought_to_the_fron
     win.doc.stack.setClean()
 
 
+def test_a_view_behind_another_tab_catches_up_when_its_dock_is_floated(win, qtbot):
+    tools = win.explain
+    win.tabifyDockWidget(tools.docks["window"], tools.docks["breakdown"])
+    tools.reveal("window")
+    win.show()
+    qtbot.waitExposed(win)
+    view = tools.views["breakdown"]
+    ran(win, qtbot)
+    QApplication.processEvents()
+    assert view.breakdown is None
+    tools.docks["breakdown"].setFloating(True)  # torn off the tab bar: no tab change to hear of
+    tools.docks["breakdown"].show()
+    qtbot.waitUntil(lambda: view.breakdown is not None, timeout=3000)
+
+
 def test_a_picked_pixel_is_taken_apart_and_outlined_on_the_input(win, qtbot):
     panels, view = win.inspection, win.explain.views["breakdown"]
     ran(win, qtbot)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from convstudio.qt.explain.matrix_canvas import weight_name
+from convstudio.qt.explain.matrix_canvas import block_steps, weight_name
 from convstudio.qt.explain.sharing_view import SharingView
+from convstudio.qt.explain.text import plain
 
 from .explain_helpers import conv_net, document
 
@@ -72,3 +73,16 @@ def test_counts_come_back_after_a_state_without_a_conv_layer(qtbot):
     view.refresh()  # nothing to show: the count lines are hidden
     view.show_example()
     assert view.counts_label.isVisible() and "36" in view.counts_label.text()
+
+
+def test_several_channels_explain_their_tap_colours_as_blocks(qtbot):
+    view = make(qtbot, conv_net())
+    view.show_example(C=2, K=2)
+    assert not view.matrix.named and view.counts.distinct == 36
+    note = plain(view.legend_note.text())
+    assert "9 colours, one per kernel tap" in note and "2 × 2 × 9 = 36" in note
+    assert view.legend_note.isVisibleTo(view)
+    assert block_steps(view.config) == (4, 16)  # 2×2 outputs per filter, 4×4 inputs per channel
+    view.matrix.grab()  # paints the block lines
+    view.show_example(C=1, K=1)
+    assert view.matrix.named and not view.legend_note.isVisibleTo(view)

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from convstudio.layers import arithmetic as ar
+from convstudio.qt.explain.text import plain
 from convstudio.qt.explain.window_view import WindowView
 
 from .explain_helpers import build, conv_net, document
@@ -128,3 +129,25 @@ def test_crop_keeps_the_focus_in_view():
     assert visible_range(226, (100, 102), 30) == (86, 116)
     assert visible_range(226, (0, 2), 30) == (0, 30) and visible_range(226, (223, 225), 30) == (196, 226)
     assert cell_size(300, 10) == (30.0, 10) and cell_size(300, 226)[1] == 25
+
+
+@pytest.mark.parametrize("kind", ["Conv2D", "MaxPool2D"])
+def test_a_kernel_that_does_not_fit_says_why_where_the_grids_would_be(view, kind):
+    view.try_values(kind, size=5, kernel=7, stride=1, padding=0)
+    said = view.canvas.message()
+    assert "Select a" not in said
+    assert "kernel 7 needs 7 pixels" in said and "only 5" in said
+    view.canvas.grab()  # paints the message without failing
+    view.try_values(kind, size=5, kernel=3, stride=1, padding=0)
+    assert view.canvas.window_ is not None and view.canvas.reason == ""
+
+
+@pytest.mark.parametrize("kind, says, not_said", [("Conv2D", "multiplied by its weight", "no weights"),
+                                                  ("MaxPool2D", "largest is kept", "weight,"),
+                                                  ("AvgPool2D", "averaged", "multiplied")])
+def test_the_legend_says_what_the_layer_does_with_its_taps(view, kind, says, not_said):
+    view.try_values(kind, size=6, kernel=2, stride=2, padding=0)
+    legend = plain(view.legend.text())
+    assert says in legend and not_said not in legend
+    if kind != "Conv2D":
+        assert "multiplied" not in legend

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
+from convstudio.qt.panels.bars import label_groups
 from convstudio.qt.panels.map_render import is_flat
 
 from .conftest import png_pixels, select, wait_idle
@@ -53,8 +54,36 @@ def test_long_flat_output_labels_only_the_top_entries(qtbot):
     values = np.random.default_rng(1).normal(size=1000).astype(np.float32)
     chart.show_values(values)
     top = np.argsort(-values)[:5]
-    assert [item.toPlainText() for item in chart.labels] == [str(i) for i in top]
+    named = [name for item in chart.labels for name in item.toPlainText().split(", ")]
+    assert sorted(named) == sorted(str(i) for i in top)
     assert list(chart.highlighted()) == list(top)
+
+
+def test_neighbouring_top_entries_share_a_label_instead_of_overlapping(qtbot):
+    """Flatten's largest values are often neighbours: 544, 545, 557, 631 and 644 of 1,690."""
+    from convstudio.qt.panels.bars import BarChart
+
+    chart = BarChart()
+    qtbot.addWidget(chart)
+    chart.resize(480, 280)
+    chart.show()
+    values = np.zeros(1690, np.float32)
+    values[[544, 545, 557, 631, 644, 1500]] = [0.5, 0.6, 0.55, 0.7, 0.65, 0.1]
+    values[1200] = 0.68  # far from the others: a label of its own
+    chart.show_values(values)
+    qtbot.wait(50)
+    rects = [item.sceneBoundingRect() for item in chart.labels]
+    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    texts = sorted(item.toPlainText() for item in chart.labels)
+    assert "1200" in texts and len(texts) < 5
+    assert sorted(n for t in texts for n in t.split(", ")) == sorted(["545", "631", "644", "1200", "557"])
+
+
+def test_label_groups_merge_only_labels_that_would_touch():
+    width = lambda text: 10.0 * len(text)  # noqa: E731
+    assert label_groups([(0.0, "a"), (100.0, "b")], width) == [[0], [1]]
+    assert label_groups([(100.0, "b"), (0.0, "a"), (12.0, "c")], width) == [[1, 2], [0]]
+    assert label_groups([(0.0, "aa"), (20.0, "bb"), (41.0, "cc")], width) == [[0, 1, 2]]
 
 
 def test_c_by_1_by_1_maps_count_as_flat():
@@ -148,3 +177,29 @@ def test_deleting_the_shown_layer_falls_back(win, panels, qtbot):
     win.doc.push(RemoveNodes(["conv2"]))
     wait_idle(qtbot, panels.controller)
     assert panels.feature_maps.node_id != "conv2"
+
+
+def test_large_map_axes_end_at_the_map(qtbot):
+    """A 62×62 map in a wide box: the aspect lock leaves room beside it, where the axes must not go on."""
+    from PySide6.QtGui import QPainter, QPixmap
+
+    from convstudio.qt.panels.map_view import MapView
+
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(900, 300)
+    view.show()
+    view.show_map("map", np.random.default_rng(0).random((62, 62), dtype=np.float32), (0.0, 1.0), "viridis")
+    qtbot.wait(50)
+    vb = view.plot.vb
+    (x0, x1), _ = vb.viewRange()
+    assert x0 < -5 and x1 > 67  # the box is wider than the map
+    axis = view.plot.getAxis("bottom")
+    ticks = [v for _, values in axis.tickValues(x0, x1, axis.width()) for v in values]
+    assert ticks and all(0 <= v <= 62 for v in ticks)
+    painter = QPainter(QPixmap(10, 10))
+    (_pen, p1, p2), _, _ = axis.generateDrawSpecs(painter)
+    painter.end()
+    left, right = (axis.mapFromScene(vb.mapViewToScene(QPointF(v, 0))).x() for v in (0, 62))
+    assert p1.x() >= left - 1 and p2.x() <= right + 1
+    assert (len(ticks) - 1) * 25 <= right - left  # spaced for the map's length: labels never touch

@@ -115,3 +115,17 @@ def test_dropping_an_image_file_on_the_panel_uses_it(win, panels, qtbot, tmp_pat
     wait_idle(qtbot, panels.controller)
     assert panels.controller.source == str(path)
     assert "drop.jpg" in ip.original_caption.text()
+
+
+def test_the_zoom_enlarges_the_drawn_filters(win, panels):
+    show_dock(panels, "filters")
+    select(win, "conv2")
+    f = panels.filters
+    h, w = f.grid.tiles[0].image.shape[:2]
+    assert (f.grid.image_size.width(), f.grid.image_size.height()) == (w, h)
+    f.zoom.setCurrentIndex(f.zoom.findData(3))
+    assert (f.grid.image_size.width(), f.grid.image_size.height()) == (3 * w, 3 * h)
+    rect = f.grid.image_rect(0)
+    assert (rect.width(), rect.height()) == (3 * w, 3 * h)  # painted three times as large
+    select(win, "relu1")
+    assert not f.zoom.isVisible()

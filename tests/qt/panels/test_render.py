@@ -73,3 +73,18 @@ def test_tile_grid_geometry_and_hit_testing(qtbot):
     assert grid.heightForWidth(400) >= 2 * grid.cell_size().height()
     image = grid.render_image()
     assert image.width() > 40 and image.height() > 40
+
+
+def test_an_all_zero_channel_is_drawn_in_the_colormaps_low_colour(qtbot):
+    """A dead ReLU channel must look empty, not like a mid-range value (viridis' teal)."""
+    from convstudio.qt.panels.map_view import MapView
+
+    maps = np.stack([np.zeros((4, 4)), np.linspace(0, 1, 16).reshape(4, 4)]).astype(np.float32)
+    ranges = Ranges.of(maps)
+    dead = thumbnails(maps, [0], ranges, shared=False, cmap="viridis", thumb=None)[0]
+    assert (dead == colormaps.lut("viridis")[0]).all()
+    view = MapView()
+    qtbot.addWidget(view)
+    view.show_map("dead", maps[0], ranges.levels(0, shared=False), "viridis")
+    lo, hi = view.image.levels if view.image.levels is not None else view.colorbar.levels()
+    assert lo == 0.0 < hi  # the zeros sit at the low end of the colour bar

@@ -259,7 +259,7 @@ def test_after_training_the_class_names_label_the_scores_view_and_the_output_bar
     scores.refresh()
     assert scores.labels == names
     assert sorted(r.label for r in scores.bars.ranking) == names
-    ticks = scores.bars.plot.getAxis("bottom")._tickLevels[0]
+    ticks = [(0, n) for n in scores.bars.shown_names()]
     assert sorted(text for _, text in ticks) == names
     maps = win.inspection.feature_maps
     win.inspection.docks["feature_maps"].raise_()
