@@ -4,6 +4,7 @@ float32 in, float32 out; inputs are never modified. Long kernels take a ``cancel
 callable and raise convstudio.errors.RunCancelled when it returns True.
 """
 
+from convstudio.kernels.allocator import keep_freed_memory
 from convstudio.kernels.conv import conv2d
 from convstudio.kernels.dense import dense
 from convstudio.kernels.elementwise import leaky_relu, relu, sigmoid, softmax, tanh
@@ -14,6 +15,8 @@ from convstudio.kernels.pool import avg_pool2d, global_avg_pool2d, max_pool2d
 from convstudio.kernels.resample import upsample_nearest2d, zero_pad2d
 from convstudio.kernels.reshape import channel_shuffle, flatten
 from convstudio.kernels.transpose import conv_transpose2d
+
+keep_freed_memory()  # a training step's arrays are reused, not page-faulted in afresh
 
 __all__ = [
     "add",

@@ -22,10 +22,14 @@ def relu(x, out=None) -> np.ndarray:
 
 
 def relu_backward(x, g) -> np.ndarray:
-    """g where x > 0, else 0: g times the mask read as int8 (measured several times faster than
-    np.where, and than multiplying by the bool mask, whose casting loop is slow on fresh memory)."""
+    """g where x > 0, else 0: the comparison written straight into out as 1.0 / 0.0, then times g
+    in place (measured faster than a separate int8 mask, and several times faster than np.where)."""
     out = np.empty_like(g)
-    return parallel.by_images(out, lambda s: np.multiply(g[s], (x[s] > 0).view(np.int8), out=out[s]))
+
+    def fill(s):
+        np.greater(x[s], 0, out=out[s])
+        np.multiply(out[s], g[s], out=out[s])
+    return parallel.by_images(out, fill)
 
 
 def leaky_relu(x, slope: float = 0.01) -> np.ndarray:

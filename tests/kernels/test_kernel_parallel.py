@@ -90,6 +90,21 @@ def test_blas_threads_are_restored(workers):
     assert [threads for _, threads in parallel._blas_libraries()] == before
 
 
+def test_one_worker_runs_blas_at_one_thread_too(workers):
+    workers(1)
+    libraries = parallel._blas_libraries()
+    before = [threads for _, threads in libraries]
+    for lib, _ in libraries:
+        lib.set_num_threads(2)
+    try:
+        inside = parallel.over_batch(8, lambda a, b: [t for _, t in parallel._blas_libraries()])
+        assert inside == [[1] * len(libraries)]
+        assert [t for _, t in parallel._blas_libraries()] == [2] * len(libraries)
+    finally:
+        for (lib, _), threads in zip(libraries, before):
+            lib.set_num_threads(threads)
+
+
 def both(workers, compute):
     """compute() with one worker and with two."""
     workers(1)
