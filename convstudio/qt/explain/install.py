@@ -15,16 +15,16 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 from ..host import Host
 from ..messages import guarded
 from ..panels import InspectionPanels
-from .backprop_view import BackpropView
-from .breakdown_view import BreakdownView
+from .backprop.backprop_view import BackpropView
+from .one_value.breakdown_view import BreakdownView
 from .controls import FitScroll
-from .conversion_check import OutputCheck
-from .fc_to_conv_action import make_convert_action
-from .fc_view import FcView
-from .fcn_view import FcnView
+from .fc.conversion_check import OutputCheck
+from .fc.fc_to_conv_action import make_convert_action
+from .fc.fc_view import FcView
+from .scores.fcn_view import FcnView
 from .run_source import ControllerSource, RunSource
-from .sharing_view import SharingView
-from .window_view import WindowView
+from .sharing.sharing_view import SharingView
+from .window.window_view import WindowView
 
 Area = Qt.DockWidgetArea
 TITLES = {  # view key → dock title, menu text

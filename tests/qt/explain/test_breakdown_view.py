@@ -6,7 +6,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QScrollArea
 
-from convstudio.qt.explain.breakdown_view import BreakdownView
+from convstudio.qt.explain.one_value.breakdown_view import BreakdownView
 from convstudio.qt.explain.controls import FitScroll
 from convstudio.qt.explain.term_list import order_terms
 from convstudio.qt.explain.text import plain

@@ -6,8 +6,8 @@ from PySide6.QtWidgets import QApplication
 
 from convstudio.io.network_json import dumps
 from convstudio.io.templates import load_template
-from convstudio.qt.explain.fc_view import FcView
-from convstudio.qt.explain.heads_view import HeadsView
+from convstudio.qt.explain.fc.fc_view import FcView
+from convstudio.qt.explain.fc.heads_view import HeadsView
 from convstudio.qt.app.main_window import MainWindow
 from convstudio.qt.messages import messenger
 

@@ -9,8 +9,8 @@ import pytest
 
 from convstudio.graph import SetParams
 from convstudio.io.templates import load_template
-from convstudio.qt.explain.fcn_view import BARS, MAPS, FcnView
-from convstudio.qt.explain.score_plots import BEST, map_rect
+from convstudio.qt.explain.scores.fcn_view import BARS, MAPS, FcnView
+from convstudio.qt.explain.scores.score_plots import BEST, map_rect
 
 from .explain_helpers import FixedSource, document, snapshot
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from convstudio.qt.explain.score_plots import distinct_ticks
+from convstudio.qt.explain.scores.score_plots import distinct_ticks
 
 
 @pytest.mark.parametrize("lo, hi", [(0.0010001, 0.0010012), (0.327, 0.329), (-3.0, 12.0), (0.0, 1.0), (1e-9, 3e-9)])

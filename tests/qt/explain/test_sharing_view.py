@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from convstudio.qt.explain.matrix_canvas import block_steps, weight_name
-from convstudio.qt.explain.sharing_view import SharingView
+from convstudio.qt.explain.sharing.matrix_canvas import block_steps, weight_name
+from convstudio.qt.explain.sharing.sharing_view import SharingView
 from convstudio.qt.explain.text import plain
 
 from .explain_helpers import conv_net, document

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from convstudio.layers import arithmetic as ar
 from convstudio.qt.explain.text import plain
-from convstudio.qt.explain.window_view import WindowView
+from convstudio.qt.explain.window.window_view import WindowView
 
 from .explain_helpers import build, conv_net, document
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from convstudio.graph import SetParams
 from convstudio.io.templates import load_template
-from convstudio.qt.explain.conversion_check import Before, compare_html
+from convstudio.qt.explain.fc.conversion_check import Before, compare_html
 
 from .conftest import make_window, wait_idle
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from ...engine.explain import backprop as bp
-from ...engine.gradients import logit_node, output_node
-from ...errors import ConvStudioError
-from ..messages import guarded
-from ..panels.lazy import FollowsWhenShown
-from ...graph.selection import pick_node
+from ....engine.explain import backprop as bp
+from ....engine.gradients import logit_node, output_node
+from ....errors import ConvStudioError
+from ...messages import guarded
+from ...panels.lazy import FollowsWhenShown
+from ....graph.selection import pick_node
 from .backprop_pictures import LossBars, MapStrip, Panel, RouteCanvas, wrapped
 from .backprop_step import StepBox
 from .backprop_text import conv_html, dense_html, elementwise_html, loss_html, other_html, pool_html
-from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
-from .text import esc
+from ..controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
+from ..text import esc
 
 MODES = {"loss": "Loss → scores (softmax cross-entropy)", "elementwise": "This layer (elementwise)",
          "max": "This layer (max pooling)", "mean": "This layer (average pooling)",

@@ -9,12 +9,12 @@ import itertools
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from ...engine.explain import HeadComparison, compare_heads, network_head
-from ...errors import ConvStudioError
-from ...wording import a
-from .. import style
-from .controls import rich_label
-from .text import bullet_list, count, esc, paragraphs, plain, shape
+from ....engine.explain import HeadComparison, compare_heads, network_head
+from ....errors import ConvStudioError
+from ....wording import a
+from ... import style
+from ..controls import rich_label
+from ..text import bullet_list, count, esc, paragraphs, plain, shape
 
 CELL = "style='padding:2px 8px'"
 

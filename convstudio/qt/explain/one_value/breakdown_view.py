@@ -13,18 +13,18 @@ import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from ...engine.explain import Box, Breakdown, output_breakdown, receptive_box
-from ...engine.explain.backprop import PoolWindow, pool_window
-from ...errors import ConvStudioError
-from ..messages import guarded
-from ..panels.lazy import FollowsWhenShown
-from ...graph.selection import has_filters, pick_node
-from .. import style
-from .controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
-from .field_image import FieldImage
-from .run_source import RunSource
-from .term_list import TermList
-from .text import count, esc, num, paragraphs, plain, shape, signed
+from ....engine.explain import Box, Breakdown, output_breakdown, receptive_box
+from ....engine.explain.backprop import PoolWindow, pool_window
+from ....errors import ConvStudioError
+from ...messages import guarded
+from ...panels.lazy import FollowsWhenShown
+from ....graph.selection import has_filters, pick_node
+from ... import style
+from ..controls import column_of, follow_shape, labelled, rich_label, row_of, scrolled, spin
+from ..field_image import FieldImage
+from ..run_source import RunSource
+from ..term_list import TermList
+from ..text import count, esc, num, paragraphs, plain, shape, signed
 
 INLINE_TERMS = 6
 MAX_MARK = style.GOOD  # up to this many partial sums are written out in the sum line

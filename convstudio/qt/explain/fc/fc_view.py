@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...errors import ConvStudioError
-from ...wording import counted
-from .controls import WrapScroll, rich_label, row_of, show_text
+from ....errors import ConvStudioError
+from ....wording import counted
+from ..controls import WrapScroll, rich_label, row_of, show_text
 from .fc_to_conv_action import ACTION_TEXT, ConversionSummary, plan_summary
 from .heads_view import HeadsView
-from .text import count, esc, paragraphs, plain
+from ..text import count, esc, paragraphs, plain
 
 COLUMNS = ("Layer", "Now", "Becomes", "Params before", "Params after")
 INTRO = ("A Dense layer that reads a flattened C×H×W map computes, for each unit, one weighted sum over the whole "

@@ -14,11 +14,11 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from ...engine.explain import SlidingWindow
-from ...wording import counted
-from .. import style
-from . import grid_painter as gp
-from ...engine.explain.crop import MAX_CELL, MIN_CELL, cell_size, visible_range
+from ....engine.explain import SlidingWindow
+from ....wording import counted
+from ... import style
+from .. import grid_painter as gp
+from ....engine.explain.crop import MAX_CELL, MIN_CELL, cell_size, visible_range
 
 LABEL_W = 30.0    # room for row numbers on the left
 TITLE_H = 22.0    # the grid's caption

@@ -9,9 +9,9 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ...engine.explain import ConvConfig
-from .. import style
-from . import grid_painter as gp
+from ....engine.explain import ConvConfig
+from ... import style
+from .. import grid_painter as gp
 
 CELL = 30.0
 TITLE = 20.0

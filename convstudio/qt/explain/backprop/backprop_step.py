@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDoubleSpinBox, QGroupBox, QPushButton, QVBoxLayout
 from shiboken6 import isValid
 
-from ...engine.explain.backprop import GradientRun, StepResult, sgd_step
-from ..jobs import start_job
-from ..messages import notify
-from .controls import rich_label, row_of
-from .text import esc, paragraphs
+from ....engine.explain.backprop import GradientRun, StepResult, sgd_step
+from ...jobs import start_job
+from ...messages import notify
+from ..controls import rich_label, row_of
+from ..text import esc, paragraphs
 
 
 class StepBox(QGroupBox):

@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from ...engine.explain import (
+from ....engine.explain import (
     ConvConfig,
     SharingCounts,
     conv_config,
@@ -21,15 +21,15 @@ from ...engine.explain import (
     sharing_matrix,
     too_big,
 )
-from ...engine.explain.sharing import DENSE_LIMIT
-from ...errors import ConvStudioError
-from ...wording import counted
-from ..messages import guarded
-from ...graph.selection import has_filters, pick_node
-from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
+from ....engine.explain.sharing import DENSE_LIMIT
+from ....errors import ConvStudioError
+from ....wording import counted
+from ...messages import guarded
+from ....graph.selection import has_filters, pick_node
+from ..controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, show_text, spin
 from .matrix_canvas import MatrixCanvas, colour_keys
 from .sharing_legend import SharingLegend
-from .text import count, esc, paragraphs, plain
+from ..text import count, esc, paragraphs, plain
 
 LAYER, EXAMPLE = 0, 1
 EXAMPLE_DEFAULTS = {"C": 1, "K": 1, "H": 4, "W": 4, "F": 3, "S": 1, "P": 0, "D": 1}  # REFERENCE.md

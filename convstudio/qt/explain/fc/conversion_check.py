@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject
 
-from .run_source import RunSource
-from .text import esc
+from ..run_source import RunSource
+from ..text import esc
 
 
 @dataclass(frozen=True)

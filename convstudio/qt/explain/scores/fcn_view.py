@@ -9,17 +9,17 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QSlider, QStackedWidget, QVBoxLayout, QWidget
 
-from ...engine.explain import ScoreMaps, score_maps
-from ...engine.infer import infer
-from ...engine.labels import class_names
-from ...errors import ConvStudioError
-from ...wording import a
-from ..messages import guarded
-from ..panels.lazy import FollowsWhenShown
-from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled
-from .run_source import RunSnapshot, RunSource
+from ....engine.explain import ScoreMaps, score_maps
+from ....engine.infer import infer
+from ....engine.labels import class_names
+from ....errors import ConvStudioError
+from ....wording import a
+from ...messages import guarded
+from ...panels.lazy import FollowsWhenShown
+from ..controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled
+from ..run_source import RunSnapshot, RunSource
 from .score_plots import BEST, COLORMAPS, ScoreBars, ScoreMapView, legend_html
-from .text import esc, paragraphs, plain, shape
+from ..text import esc, paragraphs, plain, shape
 
 BARS, MAPS, MESSAGE = 0, 1, 2
 

@@ -17,17 +17,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ... import layers
-from ...engine.explain import SlidingWindow, describe_window, node_window
-from ...engine.explain.window import SLIDING
-from ...errors import ConvStudioError
-from ...wording import a
-from ..messages import guarded
-from ...graph.selection import pick_node, slides
-from .. import style
+from .... import layers
+from ....engine.explain import SlidingWindow, describe_window, node_window
+from ....engine.explain.window import SLIDING
+from ....errors import ConvStudioError
+from ....wording import a
+from ...messages import guarded
+from ....graph.selection import pick_node, slides
+from ... import style
 from . import window_text
-from .controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, spin
-from .text import esc, paragraphs, plain, shape, swatch
+from ..controls import column_of, explain_page, follow_shape, labelled, rich_label, row_of, scrolled, spin
+from ..text import esc, paragraphs, plain, shape, swatch
 from .window_canvas import WindowCanvas
 
 PLAY_MS = 600

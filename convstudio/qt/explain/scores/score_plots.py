@@ -7,13 +7,13 @@ from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ...engine.explain import ClassScore, ScoreMaps
-from ...engine.receptive import Field
-from .. import style
-from . import grid_painter as gp
-from .field_image import display_rgb
-from .text import count, esc
-from .wheel import PagePicture
+from ....engine.explain import ClassScore, ScoreMaps
+from ....engine.receptive import Field
+from ... import style
+from .. import grid_painter as gp
+from ..field_image import display_rgb
+from ..text import count, esc
+from ..wheel import PagePicture
 
 TOP_BARS = 10
 ROW_PX = 17  # height of one class's bar row

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.explain.backprop import LayerGradient, LossGradient, TransposeCheck, WindowRoute
-from ...wording import a
-from .text import esc, paragraphs
+from ....engine.explain.backprop import LayerGradient, LossGradient, TransposeCheck, WindowRoute
+from ....wording import a
+from ..text import esc, paragraphs
 
 
 def g(v: float) -> str:

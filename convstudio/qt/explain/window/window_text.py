@@ -1,10 +1,10 @@
 """The plain-language text beside the sliding-window picture, written with the layer's own numbers."""
 from __future__ import annotations
 
-from ... import layers
-from ...engine.explain import AxisSlide, SlidingWindow
-from ...wording import counted
-from .text import bullet_list, esc, paragraphs
+from .... import layers
+from ....engine.explain import AxisSlide, SlidingWindow
+from ....wording import counted
+from ..text import bullet_list, esc, paragraphs
 
 UNIT = {"height": ("row", "rows"), "width": ("column", "columns")}
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QAction
 
-from ...engine.transforms import DenseToConv, FcToConv, plan_fc_to_conv
-from ...errors import ConvStudioError
-from ...graph import Network
-from ...wording import counted
-from ..messages import guarded, notify
-from .text import count, shape
+from ....engine.transforms import DenseToConv, FcToConv, plan_fc_to_conv
+from ....errors import ConvStudioError
+from ....graph import Network
+from ....wording import counted
+from ...messages import guarded, notify
+from ..text import count, shape
 
 ACTION_TEXT = "Convert Dense layers to convolutions"
 

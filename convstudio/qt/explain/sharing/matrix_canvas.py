@@ -11,10 +11,10 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from ...engine.explain import ConvConfig, SharingMatrix
-from ..panels.qimages import to_qimage
-from .. import style
-from . import grid_painter as gp
+from ....engine.explain import ConvConfig, SharingMatrix
+from ...panels.qimages import to_qimage
+from ... import style
+from .. import grid_painter as gp
 
 MAX_NAMED = len(gp.CATEGORICAL)  # up to this many weights each get their own colour
 LABEL = 34.0

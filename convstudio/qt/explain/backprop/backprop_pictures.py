@@ -10,14 +10,14 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ...engine.explain.backprop import LossGradient, WindowRoute
-from ..panels import colormaps
-from ..panels.gradient_tiles import symmetric_limit
-from ..panels.qimages import to_qimage
-from .. import style
-from . import grid_painter as gp
-from ...engine.explain.crop import visible_range
-from .window_canvas import LABEL_W, GridGeometry, WindowCanvas
+from ....engine.explain.backprop import LossGradient, WindowRoute
+from ...panels import colormaps
+from ...panels.gradient_tiles import symmetric_limit
+from ...panels.qimages import to_qimage
+from ... import style
+from .. import grid_painter as gp
+from ....engine.explain.crop import visible_range
+from ..window.window_canvas import LABEL_W, GridGeometry, WindowCanvas
 
 CAPTION_H = 34.0  # under each map: its colour scale, up to two lines
 BAR_W = 10.0

@@ -1,0 +1,1 @@
+"""The Scores view: class scores as bars, and score maps of a fully convolutional network."""

@@ -1,0 +1,1 @@
+"""The Sharing view: a convolution written out as the dense matrix whose weights it shares."""
