@@ -13,6 +13,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 from convstudio.graph import AddNode, Network, layered_positions  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="session")
+def garbage_collected_in_event_loop(qapp):
+    """As in the app: Python's cycle collector runs from the event loop, never inside a Qt call."""
+    from convstudio.qt.app.launch import collect_garbage_in_event_loop
+
+    collect_garbage_in_event_loop(qapp)
+
+
 @pytest.fixture(autouse=True)
 def empty_clipboard(qapp):
     """Leave no data on the clipboard: the offscreen platform crashes at exit if the app still owns some."""

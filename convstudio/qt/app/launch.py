@@ -5,9 +5,22 @@ import sys
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
+from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from ..messages import install_excepthook
 from .settings import APPLICATION, ORGANIZATION
+
+
+def collect_garbage_in_event_loop(app: QApplication) -> None:
+    """Run Python's cycle collector from a timer in the event loop, never inside an allocation.
+
+    Left automatic, it can start inside Qt code that holds the signal lock (a disconnect) and
+    delete a widget there, which locks the same mutex again: the window hangs for good. From a
+    worker thread it would delete widgets off the GUI thread. pyqtgraph's collector disables the
+    automatic one and collects on the GUI thread once a second.
+    """
+    if getattr(app, "_garbage_collector", None) is None:
+        app._garbage_collector = GarbageCollector(interval=1.0)
 
 
 def run_app(argv: list[str]) -> int:
@@ -16,6 +29,7 @@ def run_app(argv: list[str]) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     install_excepthook()
+    collect_garbage_in_event_loop(app)
     if "--smoke-test" in argv:
         from .smoke_test import smoke_test
 
