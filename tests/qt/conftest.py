@@ -10,7 +10,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
-from convstudio.graph import AddNode, Network, layered_positions  # noqa: E402
+from convstudio.graph import Network  # noqa: E402
+from tests.qt.qt_nets import laid_out  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -36,6 +37,29 @@ def isolated_settings(tmp_path, monkeypatch):
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # autosaves
     return path
+
+
+class Messages:
+    """The app's status messages, as (text, level)."""
+
+    def __init__(self):
+        self.items: list[tuple[str, str]] = []
+
+    def __call__(self, text, level):
+        self.items.append((text, level))
+
+    def texts(self, level=None):
+        return [t for t, lv in self.items if level is None or lv == level]
+
+
+@pytest.fixture
+def messages():
+    from convstudio.qt.messages import messenger
+
+    log = Messages()
+    messenger().message.connect(log)
+    yield log
+    messenger().message.disconnect(log)
 
 
 class DialogLog:
@@ -91,18 +115,13 @@ def dialogs(monkeypatch):
 
 def small_network() -> Network:
     """image → conv1 → relu1 → pool1 → flat → fc, laid out top to bottom (built with commands)."""
-    net = Network("Small")
     steps = [("Input", "image", {"channels": 3, "height": 32, "width": 32}, []),
              ("Conv2D", "conv1", {"filters": 8, "kernel_size": 3, "padding": 1}, ["image"]),
              ("ReLU", "relu1", {}, ["conv1"]),
              ("MaxPool2D", "pool1", {}, ["relu1"]),
              ("Flatten", "flat", {}, ["pool1"]),
              ("Dense", "fc", {"units": 10}, ["flat"])]
-    for type_name, nid, params, inputs in steps:
-        AddNode(type_name, params, node_id=nid, inputs=inputs).redo(net)
-    for nid, pos in layered_positions(net).items():
-        net.node(nid).position = pos
-    return net
+    return laid_out("Small", steps)
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from convstudio.graph import AddNode, Network, layered_positions
+from convstudio.graph import Network
+from tests.qt.qt_nets import laid_out
 
 
 def panels_network() -> Network:
     """image 3×32×32 → conv1 (8) → relu1 → pool1 → conv2 (groups 2, 6) → flat → fc (10) → probs."""
-    net = Network("Panels")
     steps = [("Input", "image", {"channels": 3, "height": 32, "width": 32}, []),
              ("Conv2D", "conv1", {"filters": 8, "kernel_size": 3, "padding": 1}, ["image"]),
              ("ReLU", "relu1", {}, ["conv1"]),
@@ -21,32 +21,7 @@ def panels_network() -> Network:
              ("Flatten", "flat", {}, ["conv2"]),
              ("Dense", "fc", {"units": 10}, ["flat"]),
              ("Softmax", "probs", {}, ["fc"])]
-    for type_name, nid, params, inputs in steps:
-        AddNode(type_name, params, node_id=nid, inputs=inputs).redo(net)
-    for nid, pos in layered_positions(net).items():
-        net.node(nid).position = pos
-    return net
-
-
-class Messages:
-    def __init__(self):
-        self.items: list[tuple[str, str]] = []
-
-    def __call__(self, text, level):
-        self.items.append((text, level))
-
-    def texts(self, level=None):
-        return [t for t, lv in self.items if level is None or lv == level]
-
-
-@pytest.fixture
-def messages():
-    from convstudio.qt.messages import messenger
-
-    log = Messages()
-    messenger().message.connect(log)
-    yield log
-    messenger().message.disconnect(log)
+    return laid_out("Panels", steps)
 
 
 class FileAnswers:

@@ -7,7 +7,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from convstudio.engine.gradients import gradients
-from convstudio.graph import AddNode, Network, layered_positions
+from convstudio.graph import Network
+from tests.qt.qt_nets import laid_out
 
 from .conftest import make_window, select, show_dock, wait_idle
 
@@ -16,7 +17,6 @@ LABELS = ["circle", "square", "triangle"]
 
 def gradient_network() -> Network:
     """image 2×12×12 → conv1 → relu1 → pool1 (max) → conv2 (groups 2) → avg → flat → fc (3) → probs."""
-    net = Network("Grad", labels=LABELS)
     steps = [("Input", "image", {"channels": 2, "height": 12, "width": 12}, []),
              ("Conv2D", "conv1", {"filters": 4, "kernel_size": 3, "padding": 1}, ["image"]),
              ("ReLU", "relu1", {}, ["conv1"]),
@@ -26,11 +26,7 @@ def gradient_network() -> Network:
              ("Flatten", "flat", {}, ["avg"]),
              ("Dense", "fc", {"units": 3}, ["flat"]),
              ("Softmax", "probs", {}, ["fc"])]
-    for type_name, nid, params, inputs in steps:
-        AddNode(type_name, params, node_id=nid, inputs=inputs).redo(net)
-    for nid, pos in layered_positions(net).items():
-        net.node(nid).position = pos
-    return net
+    return laid_out("Grad", steps, labels=LABELS)
 
 
 @pytest.fixture

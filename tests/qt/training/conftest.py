@@ -3,44 +3,19 @@ from __future__ import annotations
 
 import pytest
 
-from convstudio.graph import AddNode, Network, layered_positions
+from convstudio.graph import Network
+from tests.qt.qt_nets import laid_out
 
 
 def tiny_network(classes: int = 3, name: str = "Tiny") -> Network:
     """image 3×16×16 → conv1 (4) → relu1 → pool1 → flat → fc (classes)."""
-    net = Network(name)
     steps = [("Input", "image", {"channels": 3, "height": 16, "width": 16}, []),
              ("Conv2D", "conv1", {"filters": 4, "kernel_size": 3, "padding": 1}, ["image"]),
              ("ReLU", "relu1", {}, ["conv1"]),
              ("MaxPool2D", "pool1", {}, ["relu1"]),
              ("Flatten", "flat", {}, ["pool1"]),
              ("Dense", "fc", {"units": classes}, ["flat"])]
-    for type_name, nid, params, inputs in steps:
-        AddNode(type_name, params, node_id=nid, inputs=inputs).redo(net)
-    for nid, pos in layered_positions(net).items():
-        net.node(nid).position = pos
-    return net
-
-
-class Messages:
-    def __init__(self):
-        self.items: list[tuple[str, str]] = []
-
-    def __call__(self, text, level):
-        self.items.append((text, level))
-
-    def texts(self):
-        return [t for t, _ in self.items]
-
-
-@pytest.fixture
-def messages():
-    from convstudio.qt.messages import messenger
-
-    log = Messages()
-    messenger().message.connect(log)
-    yield log
-    messenger().message.disconnect(log)
+    return laid_out(name, steps)
 
 
 def open_window(qtbot, network):
