@@ -5,10 +5,11 @@ import math
 import os
 
 from ..errors import ResourceLimitError
+from ..kernels.conv import MAX_SCRATCH_BYTES
 from .infer import Report
 
 FLOAT = 4
-CONV_SCRATCH = 64 * 1024 * 1024
+CONV_SCRATCH = MAX_SCRATCH_BYTES  # the convolution kernels never hold more working space
 
 
 def available_bytes() -> int:

@@ -27,10 +27,10 @@ from convstudio.kernels.args import (
 )
 from convstudio.kernels.conv_shift import shift_conv2d
 from convstudio.kernels.gather import gather
-from convstudio.kernels.winograd import transformed_filters, winograd_conv3x3
+from convstudio.kernels.winograd import transformed_filters, winograd_conv3x3, winograd_filter_bytes
 
 TILE_BYTES = 4 << 20
-MAX_SCRATCH_BYTES = 64 << 20
+MAX_SCRATCH_BYTES = 96 << 20
 # Measured on VGG/ResNet shapes: below these, Winograd's transforms cost more than it saves.
 WINOGRAD_MIN_CHANNELS = 128
 WINOGRAD_MIN_POSITIONS = 576
@@ -78,16 +78,15 @@ def conv2d(
     if out.size == 0:
         return out
     geometry = (sh, sw, dh, dw, pt, pb, pl, pr)
+    filters = _Once(lambda: transformed_filters(weight))  # Winograd's, made once for all workers
     if n < 2 * parallel.WORKERS and _bands_read_rows(h, ho, geometry, kh):
         # Too few images to share out: each worker takes a band of output rows instead.
-        filters = _Once(lambda: transformed_filters(weight))  # Winograd's, made once for all bands
-
         def band(r0: int, r1: int) -> None:
             xs, sub = _input_rows(x, geometry, kh, r0, r1)
             _conv_into(xs, weight, bias, sub, groups, out[:, :, r0:r1], cancel, filters)
         parallel.over_batch(ho, band, min_images=ROWS_PER_BAND)
         return out
-    parallel.over_batch(n, lambda a, b: _conv_into(x[a:b], weight, bias, geometry, groups, out[a:b], cancel))
+    parallel.over_batch(n, lambda a, b: _conv_into(x[a:b], weight, bias, geometry, groups, out[a:b], cancel, filters))
     return out
 
 
@@ -130,7 +129,7 @@ class _Once:
 def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel, filters=None) -> None:
     """The convolution of one slice of the batch (or band of rows), written into its slice of out.
 
-    ``filters`` gives Winograd's transformed filters when the slices share them."""
+    ``filters`` gives Winograd's transformed filters, made once for all the slices."""
     sh, sw, dh, dw, pt, pb, pl, pr = geometry
     n, c, h, w = x.shape
     k, cg, kh, kw = weight.shape
@@ -140,10 +139,8 @@ def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel, 
     if kh == kw == 1 and pt == pb == pl == pr == 0:
         _pointwise(x[:, :, ::sh, ::sw][:, :, :ho, :wo], w3, b3, out, cancel)
         return
-    if winograd_pays(weight.shape, weight.itemsize, (sh, sw, dh, dw), groups, ho * wo):
-        # Transformed weights (<= half the scratch) plus bands of at most a quarter.
-        budget = parallel.share(min(MAX_SCRATCH_BYTES // 4, max(TILE_BYTES, 16 * k * c * x.itemsize)))
-        winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, budget,
+    if winograd_pays(weight.shape, weight.itemsize, (sh, sw, dh, dw), groups, ho * wo, shared=True):
+        winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, winograd_band_bytes(),
                          None if filters is None else filters())
         return
     if _shift_pays(weight, (sh, sw), groups, ho * wo, x.itemsize * (c * (h + pt + pb) + 2 * k * ho) * (w + pl + pr)):
@@ -164,16 +161,24 @@ def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel, 
             target += b3
 
 
-def winograd_pays(shape, itemsize: int, steps, groups: int, positions: int) -> bool:
-    """Winograd saves 5/9 of the products but adds transforms of the data (~ C + K per
+def winograd_pays(shape, itemsize: int, steps, groups: int, positions: int, shared: bool) -> bool:
+    """Winograd saves most of the products but adds transforms of the data (~ C + K per
     position) and of the weights (~ C*K, held as scratch): it wins for wide layers on maps
     that are not tiny. Inside a batch-parallel worker the transforms run on every core, not
-    just the BLAS products, so narrower layers already win (measured on VGG's 64-channel block)."""
+    just the BLAS products, so narrower layers already win (measured on VGG's 64-channel block).
+    The transformed weights take at most half the scratch: ``shared`` when all workers read one
+    copy, else one copy each."""
     k, c, kh, kw = shape
     least = WINOGRAD_MIN_CHANNELS_SPLIT if parallel.splitting() else WINOGRAD_MIN_CHANNELS
+    held = MAX_SCRATCH_BYTES if shared else parallel.share(MAX_SCRATCH_BYTES)
     return (kh == kw == 3 and steps == (1, 1, 1, 1) and groups == 1
             and min(c, k) >= least and positions >= WINOGRAD_MIN_POSITIONS
-            and 16 * k * c * itemsize <= parallel.share(MAX_SCRATCH_BYTES) // 2)
+            and winograd_filter_bytes(k, c, itemsize) <= held // 2)
+
+
+def winograd_band_bytes() -> int:
+    """This worker's part of the scratch for Winograd's bands (patches, transforms, products)."""
+    return parallel.share(MAX_SCRATCH_BYTES // 12)
 
 
 def _shift_pays(weight: np.ndarray, steps, groups: int, positions: int, image_bytes: int) -> bool:

@@ -84,9 +84,8 @@ def _weight_grad(x, g, geometry, groups: int, cancel) -> np.ndarray:
     k, ho, wo = g.shape[1:]
     cg, kg = c // groups, k // groups
     image_scratch = (c * (h + pt + pb) + k * ho) * (w + pl + pr) * x.itemsize  # a padded image and a wide g
-    if conv.winograd_pays((k, cg, kh, kw), x.itemsize, (sh, sw, dh, dw), groups, ho * wo):
-        budget = parallel.share(min(conv.MAX_SCRATCH_BYTES // 4, max(conv.TILE_BYTES, 16 * k * c * x.itemsize)))
-        return winograd_weight_grad3x3(x, g, ((pt, pb), (pl, pr)), cancel, budget)
+    if conv.winograd_pays((k, cg, kh, kw), x.itemsize, (sh, sw, dh, dw), groups, ho * wo, shared=False):
+        return winograd_weight_grad3x3(x, g, ((pt, pb), (pl, pr)), cancel, conv.winograd_band_bytes())
     if (sh, sw) == (1, 1) and cg * kg <= SHIFT_MAX_CHANNEL_PAIRS and image_scratch <= conv.TILE_BYTES:
         return shift_weight_grad(x, g, (kh, kw), ((pt, pb), (pl, pr)), (dh, dw), groups, cancel)
     grad = np.zeros((groups, kg, cg * kh * kw), dtype=x.dtype)

@@ -1,151 +1,214 @@
-"""3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3).
+"""3x3 stride-1 convolution by Winograd's minimal filtering F(m×m, 3×3).
 
-Each 2x2 block of outputs comes from a 4x4 input patch with 16 multiplications per
-(input, output) channel pair instead of 36, so the matrix products that dominate wide
-convolutions do 2.25 times less work. The transforms use only additions (and halves in
-the weight transform), so float32 accuracy matches im2col. Lavin & Gray, "Fast
-Algorithms for Convolutional Neural Networks", arXiv:1509.09308.
+Each m×m block of outputs comes from an (m+2)×(m+2) input patch with (m+2)² multiplications
+per (input, output) channel pair instead of 9m²: F(4×4, 3×3) does the matrix products that
+dominate wide convolutions with four times less work, F(2×2, 3×3) with 2.25 times less. The
+transforms are small matrix products too (Bᵀ d B, Aᵀ M A, G g Gᵀ), applied one axis at a time,
+so a band of tiles costs a dozen NumPy calls whatever its size. Lavin & Gray, "Fast Algorithms
+for Convolutional Neural Networks", arXiv:1509.09308; the F(4×4, 3×3) points are 0, ±1, ±2.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from convstudio.kernels.args import check_cancel
 from convstudio.kernels.gather import gather
 
-# G g Gᵀ maps a 3x3 filter g to the 4x4 transformed filter; kron(G, G) does it flattened.
-_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
-_GG = np.kron(_G, _G)
+
+@dataclass(frozen=True)
+class Tiling:
+    """The matrices of F(m×m, 3×3): input transform Bᵀ (α×α), filter transform G (α×3) and
+    output transform Aᵀ (m×α), with α = m + 2."""
+
+    bt: np.ndarray
+    g: np.ndarray
+    at: np.ndarray
+
+    @property
+    def m(self) -> int:
+        return self.at.shape[0]
+
+    @property
+    def alpha(self) -> int:
+        return self.bt.shape[0]
 
 
-def transformed_filters(weight: np.ndarray) -> np.ndarray:
-    """G w Gᵀ for every (output, input) channel pair of 3x3 filters, as (16, K, C)."""
+F4 = Tiling(
+    bt=np.array([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+                 [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]], float),
+    g=np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+                [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]]),
+    at=np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]], float),
+)
+DEFAULT = F4
+
+
+# glibc maps arrays above 32 MiB afresh on every call, page faults and all: the transformed filters
+# of wide layers (α²·K·C floats, 38 MB for 512×512) are kept in blocks of output channels below that.
+FILTER_BLOCK_BYTES = 16 << 20
+
+
+def transformed_filters(weight: np.ndarray, tiling: Tiling = DEFAULT) -> list[np.ndarray]:
+    """G w Gᵀ for every (output, input) channel pair of 3x3 filters, as blocks (α², K_b, C) of
+    consecutive output channels."""
     k, c = weight.shape[:2]
-    return (_GG.astype(weight.dtype) @ weight.reshape(k * c, 9).T).reshape(16, k, c)
+    a2 = tiling.alpha ** 2
+    gg = np.kron(tiling.g, tiling.g).astype(weight.dtype)
+    flat = weight.reshape(k * c, 9)
+    per = max(1, FILTER_BLOCK_BYTES // (a2 * c * weight.itemsize))
+    return [(gg @ flat[k0 * c: min(k, k0 + per) * c].T).reshape(a2, -1, c) for k0 in range(0, k, per)]
 
 
-def winograd_conv3x3(x, weight, bias, padding, out, cancel, budget: int, u: np.ndarray | None = None) -> None:
+def winograd_filter_bytes(k: int, c: int, itemsize: int, tiling: Tiling = DEFAULT) -> int:
+    """Bytes of the transformed filters (and of the weight gradient's sums before Gᵀ · G)."""
+    return tiling.alpha ** 2 * k * c * itemsize
+
+
+def _bands(tiling: Tiling, n: int, c: int, k: int, th: int, tw: int, itemsize: int, budget: int):
+    """Bands (i0, i1, t0, tr): images i0 .. i1 and tile rows t0 .. t0 + tr of each, whose patches,
+    transforms and products fit ``budget``. Small maps go several whole images to a band, so the
+    matrix products stay wide enough for BLAS to run at full speed; large maps a few rows at a time."""
+    per_row = tiling.alpha ** 2 * (2 * c + k) * tw * itemsize
+    rows = max(1, budget // per_row)
+    if rows >= th:
+        step = min(n, rows // th)
+        return [(i0, min(n, i0 + step), 0, th) for i0 in range(0, n, step)]
+    return [(i, i + 1, t0, min(rows, th - t0)) for i in range(n) for t0 in range(0, th, rows)]
+
+
+class _Band:
+    """Scratch for bands of up to ``size`` tiles (images × tile rows × tw), reused from band to band."""
+
+    def __init__(self, tiling: Tiling, c: int, k: int, bands, tw: int, dtype):
+        m, a = tiling.m, tiling.alpha
+        images = max(i1 - i0 for i0, i1, _, _ in bands)
+        rows = max(tr for _, _, _, tr in bands)
+        size = images * rows * tw
+        self.tiling, self.tw = tiling, tw
+        self.padded = np.empty((images, c, m * rows + 2, m * tw + 2), dtype)
+        self.patches = np.empty(a * a * c * size, dtype)
+        self.half = np.empty(a * max(a * c, m * k) * size, dtype)
+        self.products = np.empty(a * a * k * size, dtype)
+        self.tiles = np.empty(m * m * k * size, dtype)
+        self.bt, self.at = tiling.bt.astype(dtype), tiling.at.astype(dtype)
+
+    def transformed(self, images, t0: int, tr: int, origin) -> np.ndarray:
+        """Bᵀ d B for the (m+2)² patches of tile rows t0 .. t0 + tr of images (nb, C, H, W), as
+        (α², C, nb·tr·tw) with the tiles of each channel ordered by image, row, column."""
+        m, a, tw = self.tiling.m, self.tiling.alpha, self.tw
+        nb, c = images.shape[:2]
+        pt, pl = origin
+        padded = self.padded[:nb, :, : m * tr + 2]
+        gather(padded, images, (m * t0 - pt, 1), (-pl, 1))
+        # d[i, j, c, b, Y, X] = padded[b, c, mY + i, mX + j]: every patch in one strided view.
+        s = padded.strides
+        view = as_strided(padded, (a, a, c, nb, tr, tw), (s[2], s[3], s[1], s[0], m * s[2], m * s[3]),
+                          writeable=False)
+        size = a * a * c * nb * tr * tw
+        d = self.patches[:size].reshape(a, a, c, nb, tr, tw)
+        np.copyto(d, view)
+        half = self.half[:size].reshape(a, -1)
+        np.matmul(self.bt, d.reshape(a, -1), out=half)  # along the patch rows
+        np.matmul(self.bt, half.reshape(a, a, -1), out=d.reshape(a, a, -1))  # along the columns
+        return d.reshape(a * a, c, nb * tr * tw)
+
+
+def winograd_conv3x3(x, weight, bias, padding, out, cancel, budget: int, u: list[np.ndarray] | None = None,
+                     tiling: Tiling = DEFAULT) -> None:
     """Write the stride-1, undilated, ungrouped 3x3 convolution of x into out (N, K, Ho, Wo).
 
-    Work goes in bands of output rows whose transformed input and products fit ``budget``
-    bytes; ``cancel`` is polled per band. ``u``: the filters already transformed (shared by
-    workers that each take a band of the same image).
+    Work goes in bands (several images, or rows of one) whose patches, transforms and products
+    fit ``budget`` bytes; ``cancel`` is polled per band. ``u``: the filters already transformed
+    (shared by workers that each take a band of the same image).
     """
     n, c, _, _ = x.shape
     k = weight.shape[0]
     ho, wo = out.shape[2:]
-    (pt, _), (pl, _) = padding
-    th, tw = (ho + 1) // 2, (wo + 1) // 2
-    u = transformed_filters(weight) if u is None else u
-    rows = max(1, min(th, budget // (16 * (c + k) * (tw + 1) * x.itemsize)))
-    phases = np.empty((2, 2, c, rows + 1, tw + 1), dtype=x.dtype)
-    v = np.zeros(16 * c * rows * (tw + 1), dtype=x.dtype)
-    m = np.empty(16 * k * rows * (tw + 1), dtype=x.dtype)
-    for i in range(n):
-        for t0 in range(0, th, rows):
-            check_cancel(cancel, "conv2d")
-            tr = min(rows, th - t0)
-            vt = _transformed_band(x[i], t0, tr, (pt, pl), phases, v)
-            mt = m[: 16 * k * tr * (tw + 1)].reshape(16, k, tr * (tw + 1))
-            np.matmul(u, vt, out=mt)
-            _output_transform(mt.reshape(4, 4, k, tr, tw + 1), out[i, :, 2 * t0: 2 * t0 + 2 * tr], bias)
+    m, a = tiling.m, tiling.alpha
+    th, tw = -(-ho // m), -(-wo // m)
+    u = transformed_filters(weight, tiling) if u is None else u
+    bands = _bands(tiling, n, c, k, th, tw, x.itemsize, budget)
+    band = _Band(tiling, c, k, bands, tw, x.dtype)
+    for i0, i1, t0, tr in bands:
+        check_cancel(cancel, "conv2d")
+        nb = i1 - i0
+        v = band.transformed(x[i0:i1], t0, tr, (padding[0][0], padding[1][0]))
+        mt = band.products[: a * a * k * nb * tr * tw].reshape(a * a, k, -1)
+        k0 = 0
+        for block in u:
+            np.matmul(block, v, out=mt[:, k0: k0 + block.shape[1]])
+            k0 += block.shape[1]
+        y = _inverse(band, mt)
+        if bias is not None:
+            y += bias[:, None]
+        # y[i, j, k, b, Y, X] is output (b, k, mY + i, mX + j): one copy lays the tiles out as rows.
+        rows = band.half[: m * m * k * nb * tr * tw].reshape(nb, k, tr, m, tw, m)
+        np.copyto(rows, y.reshape(m, m, k, nb, tr, tw).transpose(3, 2, 4, 0, 5, 1))
+        filled = min(m * tr, ho - m * t0)
+        out[i0:i1, :, m * t0: m * t0 + filled] = rows.reshape(nb, k, m * tr, m * tw)[:, :, :filled, :wo]
 
 
-def _transformed_band(image, t0: int, tr: int, origin, phases, v) -> np.ndarray:
-    """Bᵀ d B for the 4x4 patches of tile rows t0 .. t0 + tr of one image, as (16, C, tr·(tw + 1))."""
-    pt, pl = origin
-    c, tw = image.shape[0], phases.shape[-1] - 1
-    p = phases[:, :, :, : tr + 1]
-    for py in range(2):
-        for px in range(2):
-            gather(p[py, px], image, (2 * t0 + py - pt, 2), (px - pl, 2))
-    vt = v[: 16 * c * tr * (tw + 1)].reshape(16, c, tr * (tw + 1))
-    _input_transform(p, vt.reshape(16, -1))
-    return vt
+def _inverse(band: _Band, mt: np.ndarray) -> np.ndarray:
+    """Aᵀ M A for every tile of mt (α², K, tiles), as (m², K, tiles)."""
+    m, a = band.tiling.m, band.tiling.alpha
+    k, size = mt.shape[1:]
+    half = band.half[: m * a * k * size].reshape(m, a, -1)
+    np.matmul(band.at, mt.reshape(a, -1), out=half.reshape(m, -1))
+    y = band.tiles[: m * m * k * size].reshape(m, m, -1)
+    np.matmul(band.at, half, out=y)
+    return y.reshape(m * m, k, size)
 
 
-def winograd_weight_grad3x3(x, g, padding, cancel, budget: int) -> np.ndarray:
+def winograd_weight_grad3x3(x, g, padding, cancel, budget: int, tiling: Tiling = DEFAULT) -> np.ndarray:
     """dL/dW (K, C, 3, 3) of the stride-1, undilated, ungrouped 3x3 convolution of x that gave
-    the output gradient g (N, K, Ho, Wo), with F(2x2, 3x3)'s transforms run backwards.
+    the output gradient g (N, K, Ho, Wo), with the transforms run backwards.
 
     The forward is Y = Aᵀ[U ⊙ V]A per tile with U = G w Gᵀ, so dL/dU = Σ over tiles of
-    (A dY Aᵀ) ⊙ V — one (K × tiles)·(tiles × C) product per entry of the 4x4 tile — and
-    dL/dw = Gᵀ (dL/dU) G: 2.25 times fewer multiplications than im2col's product. The output
-    gradient is zero-padded to whole tiles (and the spare tile column), so the values the
+    (A dY Aᵀ) ⊙ V — one (K × tiles)·(tiles × C) product per entry of the α×α tile — and
+    dL/dw = Gᵀ (dL/dU) G. The output gradient is zero-padded to whole tiles, so the values the
     forward drops or never computes contribute nothing.
     """
     n, c, _, _ = x.shape
     k, ho, wo = g.shape[1:]
-    (pt, _), (pl, _) = padding
-    th, tw = (ho + 1) // 2, (wo + 1) // 2
-    rows = max(1, min(th, budget // (16 * (c + k) * (tw + 1) * x.itemsize)))
-    phases = np.empty((2, 2, c, rows + 1, tw + 1), dtype=x.dtype)
-    v = np.zeros(16 * c * rows * (tw + 1), dtype=x.dtype)
-    dm = np.empty((16, k, rows, tw + 1), dtype=x.dtype)
-    band = np.zeros((k, 2 * rows, 2 * (tw + 1)), dtype=x.dtype)
-    du = np.zeros((16, k, c), dtype=x.dtype)
-    for i in range(n):
-        for t0 in range(0, th, rows):
-            check_cancel(cancel, "conv2d backward")
-            tr = min(rows, th - t0)
-            vt = _transformed_band(x[i], t0, tr, (pt, pl), phases, v)
-            filled = min(2 * tr, ho - 2 * t0)
-            band[:, :filled, :wo] = g[i, :, 2 * t0: 2 * t0 + filled]
-            band[:, filled:] = 0
-            mt = dm[:, :, :tr]
-            _output_transform_adjoint(band[:, : 2 * tr], mt)
-            du += np.matmul(mt.reshape(16, k, -1), vt.transpose(0, 2, 1))
-    grad = _GG.T.astype(x.dtype) @ du.reshape(16, k * c)
+    m, a = tiling.m, tiling.alpha
+    th, tw = -(-ho // m), -(-wo // m)
+    bands = _bands(tiling, n, c, k, th, tw, x.itemsize, budget)
+    band = _Band(tiling, c, k, bands, tw, x.dtype)
+    wide = np.zeros((max(i1 - i0 for i0, i1, _, _ in bands), k, m * max(tr for *_, tr in bands), m * tw),
+                    dtype=x.dtype)
+    du = np.zeros((a * a, k, c), dtype=x.dtype)
+    part = np.empty((k, c), dtype=x.dtype)
+    for i0, i1, t0, tr in bands:
+        check_cancel(cancel, "conv2d backward")
+        nb = i1 - i0
+        v = band.transformed(x[i0:i1], t0, tr, (padding[0][0], padding[1][0]))
+        filled = min(m * tr, ho - m * t0)
+        wide[:nb, :, :filled, :wo] = g[i0:i1, :, m * t0: m * t0 + filled]
+        wide[:nb, :, filled:] = 0
+        dm = _inverse_adjoint(band, wide[:nb, :, : m * tr])
+        for e in range(a * a):  # one entry at a time: the sums' scratch stays (K, C)
+            np.matmul(dm[e], v[e].T, out=part)
+            du[e] += part
+    gg = np.kron(tiling.g, tiling.g).T.astype(x.dtype)
+    grad = gg @ du.reshape(a * a, k * c)
     return np.ascontiguousarray(grad.reshape(3, 3, k, c).transpose(2, 3, 0, 1))
 
 
-def _output_transform_adjoint(dy: np.ndarray, dm: np.ndarray) -> None:
-    """dm[4a + b] = (A dY Aᵀ)[a, b] for every 2x2 tile dY of dy (K, 2·rows, 2·cols): the
-    transpose of `_output_transform`, with Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]]."""
-    r0, r1 = dy[:, 0::2], dy[:, 1::2]
-    for a, ra in enumerate((r0, r0 + r1, r0 - r1, -r1)):
-        c0, c1 = ra[..., 0::2], ra[..., 1::2]
-        dm[4 * a] = c0
-        np.add(c0, c1, out=dm[4 * a + 1])
-        np.subtract(c0, c1, out=dm[4 * a + 2])
-        np.negative(c1, out=dm[4 * a + 3])
-
-
-def _input_transform(p: np.ndarray, v: np.ndarray) -> None:
-    """v[4a + b] = (Bᵀ d B)[a, b] for every 4x4 patch d of the padded input.
-
-    p[py, px, :, Y, X] holds padded input (2Y + py, 2X + px), so patch row a is phase a % 2
-    at offset a // 2. Tiles are laid out tw + 1 per row: the spare last column lets the
-    column offsets be shifts of whole flattened arrays (it holds values that are never used).
-    """
-    rows = p.shape[3] - 1
-    r = [p[a % 2, :, :, a // 2: a // 2 + rows] for a in range(4)]
-    t = (r[0] - r[2], r[1] + r[2], r[2] - r[1], r[1] - r[3])
-    length = v.shape[1] - 1
-    for a, ta in enumerate(t):
-        flat = ta.reshape(2, -1)
-        s = [flat[b % 2, b // 2: b // 2 + length] for b in range(4)]
-        np.subtract(s[0], s[2], out=v[4 * a, :length])
-        np.add(s[1], s[2], out=v[4 * a + 1, :length])
-        np.subtract(s[2], s[1], out=v[4 * a + 2, :length])
-        np.subtract(s[1], s[3], out=v[4 * a + 3, :length])
-
-
-def _output_transform(m: np.ndarray, out: np.ndarray, bias) -> None:
-    """out[:, 2y + i, 2x + j] = (Aᵀ M A)[i, j] + bias, dropping the last row/column when odd."""
-    ho, wo = out.shape[1:]
-    s0 = m[0] + m[1]
-    s0 += m[2]
-    s1 = m[1] - m[2]
-    s1 -= m[3]
-    for i, si in enumerate((s0, s1)):
-        rows = (ho - i + 1) // 2
-        y0 = si[0] + si[1]
-        y0 += si[2]
-        y1 = si[1] - si[2]
-        y1 -= si[3]
-        for j, y in enumerate((y0, y1)):
-            if bias is not None:
-                y += bias[:, None, None]
-            out[:, i::2, j::2] = y[:, :rows, : (wo - j + 1) // 2]
+def _inverse_adjoint(band: _Band, dy: np.ndarray) -> np.ndarray:
+    """A dY Aᵀ for every m×m tile of dy (nb, K, m·tr, m·tw), as (α², K, nb·tr·tw): the transpose
+    of `_inverse`."""
+    m, a, tw = band.tiling.m, band.tiling.alpha, band.tw
+    nb, k, rows = dy.shape[:3]
+    tr = rows // m
+    size = nb * tr * tw
+    tiles = band.tiles[: m * m * k * size].reshape(m, m, k, nb, tr, tw)
+    np.copyto(tiles, dy.reshape(nb, k, tr, m, tw, m).transpose(3, 5, 1, 0, 2, 4))
+    half = band.half[: a * m * k * size].reshape(a, -1)
+    np.matmul(band.at.T, tiles.reshape(m, -1), out=half)
+    dm = band.products[: a * a * k * size].reshape(a, a, -1)
+    np.matmul(band.at.T, half.reshape(a, m, -1), out=dm)
+    return dm.reshape(a * a, k, size)
