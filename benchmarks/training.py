@@ -5,8 +5,12 @@ Run from the repository root:  python benchmarks/training.py [--repeats 7]
 Cases: TinyVGG at 64×64 with a batch of 32, and a VGG-style stack (VGG-16's first three blocks)
 at 112×112 with a batch of 8, plus VGG-16's forward alone at 224×224. Both sides compute the
 same loss on the same weights; PyTorch runs the module `convstudio export --to pytorch` writes.
-Runs alternate (ours, torch, ours, …) with an idle gap; figures are medians, ratios are ours ÷
-torch, each line ends with the 1-minute load average (the machine may be shared). Neither side
+Runs alternate in blocks (ours, torch, ours, …), each block a few steps back to back after an
+idle gap, as a training loop runs them. The first step of a block starts with cold caches (the
+other side, or the idle gap, has evicted the working set; it costs ConvStudio, whose kernels move
+more memory, up to half again): it is reported on its own line, and the main figure is the median
+of the steps after it. Ratios are ours ÷ torch, each line ends with the 1-minute load average
+(the machine may be shared). Neither side
 computes the gradient of the image (a training step has no use for it). Both sides get the same
 number of threads (--threads, default 2): torch's intra-op threads, and ConvStudio's batch
 workers (BLAS at one thread inside each; a batch too small to split by images is split by bands
@@ -24,20 +28,21 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine import torch, torch_module  # noqa: E402
+# convstudio first, as the app and the CLI load it: its BLAS setting must come before NumPy loads.
+from convstudio import init_weights, run  # noqa: E402, I001
 
-from convstudio import init_weights, run  # noqa: E402
+import numpy as np  # noqa: E402
+from engine import torch, torch_module  # noqa: E402
 from convstudio.engine.gradients import gradients  # noqa: E402
 from convstudio.graph import AddNode, Network  # noqa: E402
 from convstudio.io.templates import load_template  # noqa: E402
 from convstudio.kernels import parallel  # noqa: E402
 
 GAP = 0.2
+STEPS = 4  # per block: one after the idle gap, then three as a training loop runs them
 
 
 def vgg_stack() -> Network:
@@ -83,34 +88,41 @@ def compare(name, net, batch, repeats, forward_only=False):
     labels = rng.integers(0, classes, batch)
     ours_fn = (lambda: _time(lambda: run(net, x, weights))) if forward_only else (
         lambda: ours_step(net, x, labels, weights))
-    ours, theirs = [], []
+    ours, theirs, ours_cold, theirs_cold = [], [], [], []
     model = None
     if torch is not None:
         with tempfile.TemporaryDirectory() as tmp:
             model = torch_module(net, weights, Path(tmp) / "w.npz").train(not forward_only)
         xt, yt = torch.from_numpy(x), torch.from_numpy(labels)
-    ours_fn()  # warm up both
-    if model is not None:
-        _torch_call(model, xt, yt, forward_only)
     for _ in range(repeats):
-        ours.append(ours_fn())
-        time.sleep(GAP)
+        _block(ours_fn, ours_cold, ours)
         if model is not None:
-            theirs.append(_torch_call(model, xt, yt, forward_only))
-            time.sleep(GAP)
-    mo = statistics.median(ours)
+            _block(lambda: _torch_call(model, xt, yt, forward_only), theirs_cold, theirs)
     what = "forward" if forward_only else "forward+backward"
-    line = f"{name:<34} {what:<17} ours {mo:8.1f} ms"
-    if theirs:
-        mt = statistics.median(theirs)
-        line += f"   torch {mt:8.1f} ms   ratio {mo / mt:5.2f}×"
-    print(line + f"   (load average {os.getloadavg()[0]:.2f})", flush=True)
+    _report(name, what, ours, theirs)
+    _report("", "first of a block", ours_cold, theirs_cold)
     if not forward_only:
         tracemalloc.start()
         gradients(net, x, labels, weights, input_gradient=False)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         print(f"{'':<34} peak traced memory of one step: {peak / 2**20:.0f} MB", flush=True)
+
+
+def _block(fn, cold: list, warm: list) -> None:
+    """After an idle gap, STEPS calls of fn back to back: the first one's time to ``cold``, the rest to ``warm``."""
+    time.sleep(GAP)
+    cold.append(fn())
+    warm.extend(fn() for _ in range(STEPS - 1))
+
+
+def _report(name: str, what: str, ours: list, theirs: list) -> None:
+    mo = statistics.median(ours)
+    line = f"{name:<34} {what:<17} ours {mo:8.1f} ms"
+    if theirs:
+        mt = statistics.median(theirs)
+        line += f"   torch {mt:8.1f} ms   ratio {mo / mt:5.2f}×"
+    print(line + f"   (load average {os.getloadavg()[0]:.2f})", flush=True)
 
 
 def _time(fn) -> float:

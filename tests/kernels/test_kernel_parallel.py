@@ -1,11 +1,17 @@
 """Batch-parallel kernels: the split covers every image once, errors surface after every slice has
 finished, and each kernel gives the serial result."""
 
+import ast
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import convstudio
 from convstudio import kernels
 from convstudio.kernels import parallel
 from convstudio.kernels.conv_grad import conv2d_input_grad, conv2d_weight_grad
@@ -162,3 +168,27 @@ def test_relu_and_pooling_equal_the_serial_result(workers, kernel, stride, paddi
                lambda: avg_pool2d_backward(x.shape, g, kernel, stride, padding)):
         serial_dx, split_dx = both(workers, fn)
         np.testing.assert_array_equal(serial_dx, split_dx)
+
+
+def _blas_timeout_after_import(env: dict) -> str:
+    """OPENBLAS_THREAD_TIMEOUT as a fresh interpreter sees it after `import convstudio`."""
+    code = "import os, convstudio; print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"} | env
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_importing_convstudio_cuts_openblas_idle_spin_short():
+    assert _blas_timeout_after_import({}) == "4"
+
+
+def test_a_users_openblas_setting_wins():
+    assert _blas_timeout_after_import({"OPENBLAS_THREAD_TIMEOUT": "20"}) == "20"
+
+
+def test_the_blas_setting_comes_before_numpy_loads():
+    """The setting only works before OpenBLAS loads, so nothing above it in the package may import NumPy."""
+    tree = ast.parse(Path(convstudio.__file__).read_text())
+    first_import = next(i for i, node in enumerate(tree.body) if isinstance(node, ast.ImportFrom))
+    setting = next(i for i, node in enumerate(tree.body) if "OPENBLAS_THREAD_TIMEOUT" in ast.unparse(node))
+    assert setting < first_import
