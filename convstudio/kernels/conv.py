@@ -25,7 +25,7 @@ from convstudio.kernels.args import (
     pair,
     side_padding,
 )
-from convstudio.kernels.conv_shift import shift_conv2d
+from convstudio.kernels.conv_shift import ROW, TAP, shift_conv2d
 from convstudio.kernels.gather import gather
 from convstudio.kernels.winograd import transformed_filters, winograd_conv3x3, winograd_filter_bytes
 
@@ -39,6 +39,8 @@ WINOGRAD_MIN_CHANNELS_SPLIT = 64
 # matrix than multiplying it, and the per-tap shifted products win.
 SHIFT_CHANNELS = (8, 32)
 SHIFT_MIN_POSITIONS = 2048
+# Up to this size of an image's column-shifted copy, one product per kernel row wins (conv_shift.ROW).
+ROW_COPY_BYTES = 256 << 10
 # A batch too small to split by images is split by bands of at least this many output rows.
 ROWS_PER_BAND = 8
 
@@ -143,8 +145,9 @@ def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel, 
         winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, winograd_band_bytes(),
                          None if filters is None else filters())
         return
-    if _shift_pays(weight, (sh, sw), groups, ho * wo, x.itemsize * (c * (h + pt + pb) + 2 * k * ho) * (w + pl + pr)):
-        shift_conv2d(x, weight, bias, ((pt, pb), (pl, pr)), (dh, dw), out, cancel)
+    taps = _shift_taps(weight, (sh, sw), groups, ho * wo, (h + pt + pb, w + pl + pr), x.itemsize)
+    if taps is not None:
+        shift_conv2d(x, weight, bias, ((pt, pb), (pl, pr)), (dh, dw), out, cancel, taps)
         return
     geometry = (sh, sw, dh, dw, pt, pl)
     scratch = None
@@ -181,13 +184,23 @@ def winograd_band_bytes() -> int:
     return parallel.share(MAX_SCRATCH_BYTES // 12)
 
 
-def _shift_pays(weight: np.ndarray, steps, groups: int, positions: int, image_bytes: int) -> bool:
-    """Per-tap shifted products (conv_shift) beat im2col for narrow stride-1 layers on large maps;
-    their scratch is one padded image and two output-sized sums (image_bytes), kept within a tile."""
-    k, c = weight.shape[:2]
-    low, high = SHIFT_CHANNELS
-    return (steps == (1, 1) and groups == 1 and low <= c <= high and k <= high
-            and positions >= SHIFT_MIN_POSITIONS and image_bytes <= TILE_BYTES)
+def _shift_taps(weight: np.ndarray, steps, groups: int, positions: int, padded, itemsize: int) -> str | None:
+    """Which shifted-product path (conv_shift) beats im2col, if any: narrow stride-1 layers.
+
+    Measured on TinyVGG, LeNet and small VGG-like layers: one product per kernel row (ROW) wins
+    while an image's column-shifted copy stays in cache; on larger maps, with enough input
+    channels for BLAS, one product per tap (TAP), whose scratch is one padded image and two
+    output-sized sums, kept within a tile."""
+    k, c, kh, kw = weight.shape
+    hp, wp = padded
+    if steps != (1, 1) or groups != 1 or max(c, k) > SHIFT_CHANNELS[1]:
+        return None
+    if c * kw * hp * wp * itemsize <= ROW_COPY_BYTES:
+        return ROW
+    image_bytes = itemsize * (c * hp + 2 * k * (hp - kh + 1)) * wp
+    if c >= SHIFT_CHANNELS[0] and positions >= SHIFT_MIN_POSITIONS and image_bytes <= TILE_BYTES:
+        return TAP
+    return None
 
 
 def _pointwise(xs: np.ndarray, w3: np.ndarray, b3, out: np.ndarray, cancel) -> None:

@@ -1,12 +1,19 @@
-"""Stride-1 convolution without im2col: one matrix product per kernel tap on shifted views.
+"""Stride-1 convolution without im2col's gathers: matrix products on shifted views.
 
 With each image's padded channels flattened row by row (Hp·Wp values per channel), tap (i, j)
 reads the same flat array shifted by i·dH·Wp + j·dW. Computing the output on the full padded
 width Wp (its last columns are junk and cropped) makes every tap's input a plain strided
-matrix (C, L) that BLAS reads in place, so nothing is copied per tap. For narrow layers
-(TinyVGG's 10 channels) the column matrix of im2col costs more to write than its product
-costs to compute; this path skips it. For the weight gradient the same views give each
-tap's (K, C) block as g·xᵀ with no column matrix at any width.
+matrix (C, L) that BLAS reads in place. How many taps share one product is a trade:
+
+- ``TAP``: one product per tap straight on the views, nothing copied; the products are summed.
+  Best on large maps, where the copies below would not stay in cache.
+- ``ROW``: the kW column shifts copied once, contiguously (C·kW, ...); each kernel row is then
+  one product on a row-shifted view of that copy. Best for very few input channels, where a
+  per-tap product has too few rows for BLAS.
+- ``ALL``: all kH·kW shifts copied, one product with C·kH·kW rows and no sums: im2col built from
+  contiguous runs. Best on small maps, where everything stays in cache.
+
+For the weight gradient the same views give each tap's, row's or the whole (K, ·) block as g·xᵀ.
 """
 
 from __future__ import annotations
@@ -50,7 +57,36 @@ def _images_per_step(n: int, bytes_per_image: int) -> int:
     return max(1, min(n, STEP_BYTES // max(1, bytes_per_image)))
 
 
-def shift_conv2d(x, weight, bias, pads, dilation, out, cancel: Callable[[], bool] | None = None) -> None:
+TAP, ROW, ALL = "tap", "row", "all"
+
+
+def _shifted(flat, taps: str, kernel, dilation, wp: int, length: int, buffer) -> np.ndarray:
+    """The copies ROW and ALL multiply: (m, C, kW, length + (kH - 1)·dH·Wp) column shifts for ROW,
+    (m, C, kH·kW, length) tap shifts for ALL."""
+    (kh, kw), (dh, dw) = kernel, dilation
+    m, c = flat.shape[:2]
+    if taps == ROW:
+        span = length + (kh - 1) * dh * wp
+        out = buffer[: m * c * kw * span].reshape(m, c, kw, span)
+        for j in range(kw):
+            out[:, :, j] = flat[:, :, j * dw: j * dw + span]
+        return out
+    out = buffer[: m * c * kh * kw * length].reshape(m, c, kh * kw, length)
+    for t, off in enumerate(_offsets(kh, kw, dh, dw, wp)):
+        out[:, :, t] = flat[:, :, off: off + length]
+    return out
+
+
+def _copy_values(taps: str, c: int, kernel, dilation, wp: int, length: int) -> int:
+    """Values of one image's ROW or ALL copy (none for TAP)."""
+    (kh, kw), (dh, _) = kernel, dilation
+    if taps == ROW:
+        return c * kw * (length + (kh - 1) * dh * wp)
+    return c * kh * kw * length if taps == ALL else 0
+
+
+def shift_conv2d(x, weight, bias, pads, dilation, out, cancel: Callable[[], bool] | None = None,
+                 taps: str = TAP) -> None:
     """Write the stride-1, ungrouped convolution of x (N, C, H, W) into out (N, K, Ho, Wo)."""
     n, c, h, w = x.shape
     k, _, kh, kw = weight.shape
@@ -58,21 +94,24 @@ def shift_conv2d(x, weight, bias, pads, dilation, out, cancel: Callable[[], bool
     ho, wo = out.shape[2:]
     wp = w + pl + pr
     length = (ho - 1) * wp + wo  # the last tap's view ends exactly at the padded image's end
-    taps = np.ascontiguousarray(weight.transpose(2, 3, 0, 1)).reshape(kh * kw, k, c)
-    offsets = _offsets(kh, kw, *dilation, wp)
-    step = _images_per_step(n, (c * (h + pt + pb) * wp + 2 * k * ho * wp) * x.itemsize)
+    copy = _copy_values(taps, c, (kh, kw), dilation, wp, length)
+    step = _images_per_step(n, (c * (h + pt + pb) * wp + 2 * k * ho * wp + copy) * x.itemsize)
     buffer = np.empty(step * c * (h + pt + pb) * wp, dtype=x.dtype) if (pt or pb or pl or pr) else None
+    shifted = np.empty(step * copy, dtype=x.dtype)
     acc = np.empty((step, k, ho * wp), dtype=x.dtype)
-    part = np.empty((step, k, length), dtype=x.dtype)
+    part = np.empty((step, k, length), dtype=x.dtype) if taps != ALL else None
+    products = _products(weight, taps, dilation, wp)
     for n0 in range(0, n, step):
         check_cancel(cancel, "conv2d")
         m = min(step, n - n0)
         flat = padded_flat(x[n0:n0 + m], pads, buffer)
-        total, scratch = acc[:m, :, :length], part[:m]
-        for t, off in enumerate(offsets):
-            np.matmul(taps[t], flat[:, :, off:off + length], out=total if t == 0 else scratch)
-            if t:
-                total += scratch
+        source = flat if taps == TAP else _shifted(flat, taps, (kh, kw), dilation, wp, length, shifted)
+        source = source.reshape(m, -1, source.shape[-1])
+        total = acc[:m, :, :length]
+        for p, (w_p, off) in enumerate(products):
+            np.matmul(w_p, source[..., off:off + length], out=total if p == 0 else part[:m])
+            if p:
+                total += part[:m]
         result = acc[:m].reshape(m, k, ho, wp)[:, :, :, :wo]
         if bias is not None:
             np.add(result, bias[:, None, None], out=out[n0:n0 + m])
@@ -80,33 +119,67 @@ def shift_conv2d(x, weight, bias, pads, dilation, out, cancel: Callable[[], bool
             out[n0:n0 + m] = result
 
 
+def _products(weight, taps: str, dilation, wp: int):
+    """(weights (K, source rows), offset into the source) of each product the forward sums."""
+    k, c, kh, kw = weight.shape
+    dh, dw = dilation
+    if taps == ALL:
+        return [(weight.reshape(k, c * kh * kw), 0)]
+    if taps == ROW:
+        return [(np.ascontiguousarray(weight[:, :, i]).reshape(k, c * kw), i * dh * wp) for i in range(kh)]
+    taps_at = [(i, j) for i in range(kh) for j in range(kw)]
+    return [(np.ascontiguousarray(weight[:, :, i, j]), off)
+            for (i, j), off in zip(taps_at, _offsets(kh, kw, dh, dw, wp), strict=True)]
+
+
 def shift_weight_grad(x, g, kernel, pads, dilation, groups: int,
-                      cancel: Callable[[], bool] | None = None) -> np.ndarray:
+                      cancel: Callable[[], bool] | None = None, taps: str = TAP) -> np.ndarray:
     """dL/dW (K, C/groups, kH, kW) of a stride-1 convolution from x (N, C, H, W) and g (N, K, Ho, Wo).
 
-    Tap (i, j)'s block is Σ over images of g (K, L) times the tap's shifted view of x transposed;
-    g sits in a buffer of the padded width whose junk columns stay zero, so they add nothing.
+    Each product's block is Σ over images of g (K, L) times its source's rows transposed; g sits
+    in a buffer of the padded width whose junk columns stay zero, so they add nothing. ROW and
+    ALL take groups == 1 only.
     """
     n, c, h, w = x.shape
     k, ho, wo = g.shape[1:]
     kh, kw = kernel
     (pt, pb), (pl, pr) = pads
+    dh, dw = dilation
     wp = w + pl + pr
     length = (ho - 1) * wp + wo
     cg, kg = c // groups, k // groups
-    offsets = _offsets(kh, kw, *dilation, wp)
-    step = _images_per_step(n, (c * (h + pt + pb) * wp + k * ho * wp) * x.itemsize)
+    copy = _copy_values(taps, c, kernel, dilation, wp, length)
+    step = _images_per_step(n, (c * (h + pt + pb) * wp + k * ho * wp + copy) * x.itemsize)
     buffer = np.empty(step * c * (h + pt + pb) * wp, dtype=x.dtype) if (pt or pb or pl or pr) else None
+    shifted = np.empty(step * copy, dtype=x.dtype)
     wide = np.zeros((step, k, ho, wp), dtype=x.dtype)
-    grad = np.zeros((kh * kw, groups, kg, cg), dtype=x.dtype)
-    part = np.empty((step, groups, kg, cg), dtype=x.dtype)
+    blocks = _grad_blocks(taps, kernel, dilation, wp)
+    width = cg if taps == TAP else cg * (kw if taps == ROW else kh * kw)
+    grad = np.zeros((len(blocks), groups, kg, width), dtype=x.dtype)
+    part = np.empty((step, groups, kg, width), dtype=x.dtype)
     for n0 in range(0, n, step):
         check_cancel(cancel, "conv2d backward")
         m = min(step, n - n0)
-        flat = padded_flat(x[n0:n0 + m], pads, buffer).reshape(m, groups, cg, -1)
+        flat = padded_flat(x[n0:n0 + m], pads, buffer)
+        source = flat if taps == TAP else _shifted(flat, taps, kernel, dilation, wp, length, shifted)
+        source = source.reshape(m, groups, -1, source.shape[-1])
         wide[:m, :, :, :wo] = g[n0:n0 + m]
         gf = wide[:m].reshape(m, groups, kg, ho * wp)[..., :length]
-        for t, off in enumerate(offsets):
-            np.matmul(gf, flat[..., off:off + length].swapaxes(-1, -2), out=part[:m])
-            grad[t] += part[:m].sum(axis=0) if m > 1 else part[0]
-    return grad.transpose(1, 2, 3, 0).reshape(k, cg, kh, kw)
+        for b, off in enumerate(blocks):
+            np.matmul(gf, source[..., off:off + length].swapaxes(-1, -2), out=part[:m])
+            grad[b] += part[:m].sum(axis=0) if m > 1 else part[0]
+    if taps == TAP:
+        return grad.transpose(1, 2, 3, 0).reshape(k, cg, kh, kw)
+    if taps == ROW:
+        return grad.reshape(kh, k, cg, kw).transpose(1, 2, 0, 3).copy()
+    return grad.reshape(k, cg, kh, kw)
+
+
+def _grad_blocks(taps: str, kernel, dilation, wp: int) -> list[int]:
+    """The source offset of each block of the weight gradient: per tap, per kernel row, or one."""
+    (kh, kw), (dh, dw) = kernel, dilation
+    if taps == ALL:
+        return [0]
+    if taps == ROW:
+        return [i * dh * wp for i in range(kh)]
+    return _offsets(kh, kw, dh, dw, wp)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from convstudio.kernels import conv as conv_module
 from convstudio.kernels import conv_grad, conv_shift, parallel
 from convstudio.kernels.conv_grad import conv2d_input_grad, conv2d_weight_grad
-from convstudio.kernels.conv_shift import STEP_BYTES, shift_conv2d, shift_weight_grad
+from convstudio.kernels.conv_shift import ALL, ROW, STEP_BYTES, TAP, shift_conv2d, shift_weight_grad
 from convstudio.kernels.winograd import winograd_weight_grad3x3
 from tests.kernels import naive_kernels as naive
 from tests.kernels.test_kernel_conv import close, conv_configs, random
@@ -56,35 +56,38 @@ def test_gradients_match_loops(cfg, min_rows, max_pairs):
 
 
 @SETTINGS
-@given(stride_one(), st.sampled_from([1, 4000, STEP_BYTES]))
-def test_shift_paths_match_loops(cfg, step_bytes):
-    """The shifted-product forward (ungrouped) and weight gradient (grouped too), any padding and
-    dilation, one or several images per step."""
+@given(stride_one(), st.sampled_from([1, 4000, STEP_BYTES]), st.sampled_from([TAP, ROW, ALL]))
+def test_shift_paths_match_loops(cfg, step_bytes, taps):
+    """The shifted-product forward (ungrouped) and weight gradient (grouped too, one product per
+    tap), any padding and dilation, one or several images per step, any number of taps a product."""
     x, weight, g, geometry = case({**cfg, "groups": 1})
     bias = random(np.random.default_rng(cfg["seed"] + 1), cfg["k"])
-    xg, weight_g, gg, geometry_g = case(cfg)
+    xg, weight_g, gg, geometry_g = case(cfg if taps == TAP else {**cfg, "groups": 1})
     saved, conv_shift.STEP_BYTES = conv_shift.STEP_BYTES, step_bytes
     try:
         out = np.empty(g.shape, np.float32)
-        shift_conv2d(x, weight, bias, geometry["padding"], geometry["dilation"], out)
+        shift_conv2d(x, weight, bias, geometry["padding"], geometry["dilation"], out, taps=taps)
         dweight = shift_weight_grad(xg, gg, cfg["kernel"], geometry_g["padding"], geometry_g["dilation"],
-                                    cfg["groups"])
+                                    geometry_g["groups"], taps=taps)
     finally:
         conv_shift.STEP_BYTES = saved
     close(out, naive.conv2d(x, weight, bias, **geometry))
     close(dweight, naive.conv2d_grads(xg, weight_g, gg, **geometry_g)[1])
 
 
-def test_narrow_layer_takes_the_shift_path(monkeypatch):
-    """TinyVGG's shape goes through conv_shift in the forward (and still equals im2col's result)."""
+@pytest.mark.parametrize("c, size, taps", [(10, 62, TAP), (10, 30, ROW), (3, 64, ROW), (64, 30, None)])
+def test_layers_take_the_measured_shift_path(monkeypatch, c, size, taps):
+    """TinyVGG's large maps take one product per tap, its small maps and its RGB input one per kernel
+    row, wide layers neither; every path gives im2col's result."""
     monkeypatch.setattr(parallel, "WORKERS", 1)
-    rng = np.random.default_rng(0)
-    x, weight, bias = random(rng, 2, 10, 50, 50), random(rng, 10, 10, 3, 3), random(rng, 10)
+    rng = np.random.default_rng(c + size)
+    x, weight, bias = random(rng, 2, c, size, size), random(rng, 10, c, 3, 3), random(rng, 10)
     calls = []
-    monkeypatch.setattr(conv_module, "shift_conv2d", lambda *a: calls.append(1) or shift_conv2d(*a))
+    monkeypatch.setattr(conv_module, "shift_conv2d", lambda *a: calls.append(a[-1]) or shift_conv2d(*a))
     out = conv_module.conv2d(x, weight, bias)
-    assert calls
-    monkeypatch.setattr(conv_module, "SHIFT_MIN_POSITIONS", 10**9)
+    assert calls == ([taps] if taps else [])
+    monkeypatch.setattr(conv_module, "SHIFT_CHANNELS", (8, 0))
+    assert conv_module._shift_taps(weight, (1, 1), 1, size * size, (size, size), 4) is None
     np.testing.assert_allclose(out, conv_module.conv2d(x, weight, bias), rtol=1e-5, atol=1e-5)
 
 
