@@ -6,14 +6,12 @@ width Wp (its last columns are junk and cropped) makes every tap's input a plain
 matrix (C, L) that BLAS reads in place. How many taps share one product is a trade:
 
 - ``TAP``: one product per tap straight on the views, nothing copied; the products are summed.
-  Best on large maps, where the copies below would not stay in cache.
+  Best on large maps, where a copy would not stay in cache.
 - ``ROW``: the kW column shifts copied once, contiguously (C·kW, ...); each kernel row is then
-  one product on a row-shifted view of that copy. Best for very few input channels, where a
-  per-tap product has too few rows for BLAS.
-- ``ALL``: all kH·kW shifts copied, one product with C·kH·kW rows and no sums: im2col built from
-  contiguous runs. Best on small maps, where everything stays in cache.
+  one product on a row-shifted view of that copy: a third of the products and sums, with more
+  rows each for BLAS. Best while an image's copy stays in cache (small maps, few channels).
 
-For the weight gradient the same views give each tap's, row's or the whole (K, ·) block as g·xᵀ.
+For the weight gradient the same views give each tap's or each row's (K, ·) block as g·xᵀ.
 """
 
 from __future__ import annotations
@@ -57,32 +55,24 @@ def _images_per_step(n: int, bytes_per_image: int) -> int:
     return max(1, min(n, STEP_BYTES // max(1, bytes_per_image)))
 
 
-TAP, ROW, ALL = "tap", "row", "all"
+TAP, ROW = "tap", "row"
 
 
 def _shifted(flat, taps: str, kernel, dilation, wp: int, length: int, buffer) -> np.ndarray:
-    """The copies ROW and ALL multiply: (m, C, kW, length + (kH - 1)·dH·Wp) column shifts for ROW,
-    (m, C, kH·kW, length) tap shifts for ALL."""
+    """ROW's copy: the (m, C, kW, length + (kH - 1)·dH·Wp) column shifts of the flat images."""
     (kh, kw), (dh, dw) = kernel, dilation
     m, c = flat.shape[:2]
-    if taps == ROW:
-        span = length + (kh - 1) * dh * wp
-        out = buffer[: m * c * kw * span].reshape(m, c, kw, span)
-        for j in range(kw):
-            out[:, :, j] = flat[:, :, j * dw: j * dw + span]
-        return out
-    out = buffer[: m * c * kh * kw * length].reshape(m, c, kh * kw, length)
-    for t, off in enumerate(_offsets(kh, kw, dh, dw, wp)):
-        out[:, :, t] = flat[:, :, off: off + length]
+    span = length + (kh - 1) * dh * wp
+    out = buffer[: m * c * kw * span].reshape(m, c, kw, span)
+    for j in range(kw):
+        out[:, :, j] = flat[:, :, j * dw: j * dw + span]
     return out
 
 
 def _copy_values(taps: str, c: int, kernel, dilation, wp: int, length: int) -> int:
-    """Values of one image's ROW or ALL copy (none for TAP)."""
+    """Values of one image's ROW copy (none for TAP)."""
     (kh, kw), (dh, _) = kernel, dilation
-    if taps == ROW:
-        return c * kw * (length + (kh - 1) * dh * wp)
-    return c * kh * kw * length if taps == ALL else 0
+    return c * kw * (length + (kh - 1) * dh * wp) if taps == ROW else 0
 
 
 def shift_conv2d(x, weight, bias, pads, dilation, out, cancel: Callable[[], bool] | None = None,
@@ -99,7 +89,7 @@ def shift_conv2d(x, weight, bias, pads, dilation, out, cancel: Callable[[], bool
     buffer = np.empty(step * c * (h + pt + pb) * wp, dtype=x.dtype) if (pt or pb or pl or pr) else None
     shifted = np.empty(step * copy, dtype=x.dtype)
     acc = np.empty((step, k, ho * wp), dtype=x.dtype)
-    part = np.empty((step, k, length), dtype=x.dtype) if taps != ALL else None
+    part = np.empty((step, k, length), dtype=x.dtype)
     products = _products(weight, taps, dilation, wp)
     for n0 in range(0, n, step):
         check_cancel(cancel, "conv2d")
@@ -123,8 +113,6 @@ def _products(weight, taps: str, dilation, wp: int):
     """(weights (K, source rows), offset into the source) of each product the forward sums."""
     k, c, kh, kw = weight.shape
     dh, dw = dilation
-    if taps == ALL:
-        return [(weight.reshape(k, c * kh * kw), 0)]
     if taps == ROW:
         return [(np.ascontiguousarray(weight[:, :, i]).reshape(k, c * kw), i * dh * wp) for i in range(kh)]
     taps_at = [(i, j) for i in range(kh) for j in range(kw)]
@@ -137,8 +125,8 @@ def shift_weight_grad(x, g, kernel, pads, dilation, groups: int,
     """dL/dW (K, C/groups, kH, kW) of a stride-1 convolution from x (N, C, H, W) and g (N, K, Ho, Wo).
 
     Each product's block is Σ over images of g (K, L) times its source's rows transposed; g sits
-    in a buffer of the padded width whose junk columns stay zero, so they add nothing. ROW and
-    ALL take groups == 1 only.
+    in a buffer of the padded width whose junk columns stay zero, so they add nothing. ROW takes
+    groups == 1 only.
     """
     n, c, h, w = x.shape
     k, ho, wo = g.shape[1:]
@@ -154,7 +142,7 @@ def shift_weight_grad(x, g, kernel, pads, dilation, groups: int,
     shifted = np.empty(step * copy, dtype=x.dtype)
     wide = np.zeros((step, k, ho, wp), dtype=x.dtype)
     blocks = _grad_blocks(taps, kernel, dilation, wp)
-    width = cg if taps == TAP else cg * (kw if taps == ROW else kh * kw)
+    width = cg if taps == TAP else cg * kw
     grad = np.zeros((len(blocks), groups, kg, width), dtype=x.dtype)
     part = np.empty((step, groups, kg, width), dtype=x.dtype)
     for n0 in range(0, n, step):
@@ -170,16 +158,12 @@ def shift_weight_grad(x, g, kernel, pads, dilation, groups: int,
             grad[b] += part[:m].sum(axis=0) if m > 1 else part[0]
     if taps == TAP:
         return grad.transpose(1, 2, 3, 0).reshape(k, cg, kh, kw)
-    if taps == ROW:
-        return grad.reshape(kh, k, cg, kw).transpose(1, 2, 0, 3).copy()
-    return grad.reshape(k, cg, kh, kw)
+    return grad.reshape(kh, k, cg, kw).transpose(1, 2, 0, 3).copy()
 
 
 def _grad_blocks(taps: str, kernel, dilation, wp: int) -> list[int]:
-    """The source offset of each block of the weight gradient: per tap, per kernel row, or one."""
+    """The source offset of each block of the weight gradient: per tap or per kernel row."""
     (kh, kw), (dh, dw) = kernel, dilation
-    if taps == ALL:
-        return [0]
     if taps == ROW:
         return [i * dh * wp for i in range(kh)]
     return _offsets(kh, kw, dh, dw, wp)
