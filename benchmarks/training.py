@@ -3,7 +3,8 @@
 Run from the repository root:  python benchmarks/training.py [--repeats 7]
 
 Cases: TinyVGG at 64×64 with a batch of 32, and a VGG-style stack (VGG-16's first three blocks)
-at 112×112 with a batch of 8, plus VGG-16's forward alone at 224×224. Both sides compute the
+at 112×112 with a batch of 8, plus VGG-16's forward alone at 224×224, and last the whole
+training loop: epochs of TinyVGG on `shapes` with Adam, data and optimizer steps included. Both sides compute the
 same loss on the same weights; PyTorch runs the module `convstudio export --to pytorch` writes.
 Runs alternate in blocks (ours, torch, ours, …), each block a few steps back to back after an
 idle gap, as a training loop runs them. The first step of a block starts with cold caches (the
@@ -32,11 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # convstudio first, as the app and the CLI load it: its BLAS setting must come before NumPy loads.
-from convstudio import init_weights, run  # noqa: E402, I001
+from convstudio import init_weights, load_dataset, run  # noqa: E402, I001
 
 import numpy as np  # noqa: E402
 from engine import torch, torch_module  # noqa: E402
 from convstudio.engine.gradients import gradients  # noqa: E402
+from convstudio.engine.training import TrainConfig, Trainer  # noqa: E402
 from convstudio.graph import AddNode, Network  # noqa: E402
 from convstudio.io.templates import load_template  # noqa: E402
 from convstudio.kernels import parallel  # noqa: E402
@@ -148,6 +150,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--skip-vgg16", action="store_true", help="leave out VGG-16's forward at 224×224")
     parser.add_argument("--threads", type=int, default=2, help="threads for each side (default 2, the cores here)")
+    parser.add_argument("--epochs", type=int, default=3, help="training epochs of each side to time (0: none)")
     args = parser.parse_args()
     if torch is None:
         print("PyTorch is not installed: printing ConvStudio's figures only")
@@ -163,6 +166,48 @@ def main() -> None:
     compare("VGG-16 blocks 1–3, 3×112×112, batch 8", vgg_stack(), 8, args.repeats)
     if not args.skip_vgg16:
         compare("VGG-16 3×224×224, batch 1", load_template("vgg16"), 1, max(3, args.repeats // 2), forward_only=True)
+    if args.epochs:
+        compare_epochs(args.epochs)
+
+
+def compare_epochs(repeats: int) -> None:
+    """The whole training loop: one epoch of TinyVGG on `shapes` (batches of 32, Adam, the
+    defaults of `convstudio train`), ConvStudio's Trainer against the same loop in PyTorch on the
+    same batches, epochs alternating. Validation is left out on both sides."""
+    net, data = load_template("tinyvgg"), load_dataset("shapes", shape=(3, 64, 64), seed=0)
+    weights = init_weights(net, 0)
+    config = TrainConfig(epochs=1, batch_size=32, optimizer="adam", lr=1e-3, seed=0)
+
+    def ours() -> float:
+        trainer = Trainer(net, weights, data, config)
+        start = time.perf_counter()
+        while not trainer.done:
+            trainer.step()
+        return time.perf_counter() - start
+
+    def theirs() -> float:
+        with tempfile.TemporaryDirectory() as tmp:
+            model = torch_module(net, weights, Path(tmp) / "w.npz").train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        start = time.perf_counter()
+        for x, y in data.batches(32, np.random.default_rng([0, 1])):
+            optimizer.zero_grad(set_to_none=True)
+            torch.nn.functional.cross_entropy(model(torch.from_numpy(x)).flatten(1), torch.from_numpy(y)).backward()
+            optimizer.step()
+        return time.perf_counter() - start
+
+    mine, other = [], []
+    for _ in range(repeats):
+        time.sleep(GAP)
+        mine.append(ours())
+        if torch is not None:
+            time.sleep(GAP)
+            other.append(theirs())
+    steps = -(-len(data.y_train) // 32)
+    line = f"{'TinyVGG, one epoch of shapes':<34} {f'{steps} steps, Adam':<17} ours {statistics.median(mine):8.2f} s "
+    if other:
+        line += f"   torch {statistics.median(other):8.2f} s    ratio {statistics.median(mine) / statistics.median(other):5.2f}×"
+    print(line + f"   (load average {os.getloadavg()[0]:.2f})", flush=True)
 
 
 if __name__ == "__main__":
