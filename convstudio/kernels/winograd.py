@@ -44,15 +44,13 @@ F4 = Tiling(
                 [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]]),
     at=np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]], float),
 )
-DEFAULT = F4
-
 
 # glibc maps arrays above 32 MiB afresh on every call, page faults and all: the transformed filters
 # of wide layers (α²·K·C floats, 38 MB for 512×512) are kept in blocks of output channels below that.
 FILTER_BLOCK_BYTES = 16 << 20
 
 
-def transformed_filters(weight: np.ndarray, tiling: Tiling = DEFAULT) -> list[np.ndarray]:
+def transformed_filters(weight: np.ndarray, tiling: Tiling = F4) -> list[np.ndarray]:
     """G w Gᵀ for every (output, input) channel pair of 3x3 filters, as blocks (α², K_b, C) of
     consecutive output channels."""
     k, c = weight.shape[:2]
@@ -63,7 +61,7 @@ def transformed_filters(weight: np.ndarray, tiling: Tiling = DEFAULT) -> list[np
     return [(gg @ flat[k0 * c: min(k, k0 + per) * c].T).reshape(a2, -1, c) for k0 in range(0, k, per)]
 
 
-def winograd_filter_bytes(k: int, c: int, itemsize: int, tiling: Tiling = DEFAULT) -> int:
+def winograd_filter_bytes(k: int, c: int, itemsize: int, tiling: Tiling = F4) -> int:
     """Bytes of the transformed filters (and of the weight gradient's sums before Gᵀ · G)."""
     return tiling.alpha ** 2 * k * c * itemsize
 
@@ -118,7 +116,7 @@ class _Band:
 
 
 def winograd_conv3x3(x, weight, bias, padding, out, cancel, budget: int, u: list[np.ndarray] | None = None,
-                     tiling: Tiling = DEFAULT) -> None:
+                     tiling: Tiling = F4) -> None:
     """Write the stride-1, undilated, ungrouped 3x3 convolution of x into out (N, K, Ho, Wo).
 
     Work goes in bands (several images, or rows of one) whose patches, transforms and products
@@ -163,7 +161,7 @@ def _inverse(band: _Band, mt: np.ndarray) -> np.ndarray:
     return y.reshape(m * m, k, size)
 
 
-def winograd_weight_grad3x3(x, g, padding, cancel, budget: int, tiling: Tiling = DEFAULT) -> np.ndarray:
+def winograd_weight_grad3x3(x, g, padding, cancel, budget: int, tiling: Tiling = F4) -> np.ndarray:
     """dL/dW (K, C, 3, 3) of the stride-1, undilated, ungrouped 3x3 convolution of x that gave
     the output gradient g (N, K, Ho, Wo), with the transforms run backwards.
 

@@ -11,7 +11,7 @@ from convstudio.errors import RunCancelled
 from convstudio.kernels import conv as conv_module
 from convstudio.kernels import parallel
 from convstudio.kernels import conv2d, conv_transpose2d
-from convstudio.kernels.winograd import winograd_conv3x3
+from convstudio.kernels.winograd import F4, Tiling, winograd_conv3x3
 from tests.kernels import naive_kernels as naive
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -63,18 +63,26 @@ def test_conv2d_matches_loops(cfg, budget):
     close(out, naive.conv2d(x, weight, bias, **geometry))
 
 
+# F(2×2, 3×3), the smaller tiling, checks that nothing in the band machinery assumes F(4×4, 3×3)'s sizes.
+F2 = Tiling(bt=np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], float),
+            g=np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]),
+            at=np.array([[1, 1, 1, 0], [0, 1, -1, -1]], float))
+
+
 @SETTINGS
-@given(st.integers(1, 2), st.integers(1, 4), st.integers(1, 4), st.integers(1, 9), st.integers(1, 9),
-       st.tuples(*[st.integers(0, 2)] * 4), st.sampled_from([1, 500, 1 << 20]), st.integers(0, 2**16))
-def test_winograd_matches_loops(n, c, k, h, w, pads, budget, seed):
-    """The Winograd path (forced on for small shapes) over odd sizes, asymmetric padding and bands."""
+@given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), st.integers(1, 9), st.integers(1, 9),
+       st.tuples(*[st.integers(0, 2)] * 4), st.sampled_from([1, 500, 1 << 20]), st.integers(0, 2**16),
+       st.sampled_from([F4, F2]))
+def test_winograd_matches_loops(n, c, k, h, w, pads, budget, seed, tiling):
+    """The Winograd path (forced on for small shapes) over odd sizes, asymmetric padding and bands
+    (rows of one image, or several whole images)."""
     pt, pb, pl, pr = pads
     assume(h + pt + pb >= 3 and w + pl + pr >= 3)
     rng = np.random.default_rng(seed)
     x, weight, bias = random(rng, n, c, h, w), random(rng, k, c, 3, 3), random(rng, k)
     padding = ((pt, pb), (pl, pr))
     out = np.empty((n, k, h + pt + pb - 2, w + pl + pr - 2), np.float32)
-    winograd_conv3x3(x, weight, bias, padding, out, None, budget)
+    winograd_conv3x3(x, weight, bias, padding, out, None, budget, tiling=tiling)
     geometry = dict(stride=(1, 1), padding=padding, dilation=(1, 1), groups=1)
     close(out, naive.conv2d(x, weight, bias, **geometry))
 

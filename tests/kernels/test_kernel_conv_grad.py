@@ -10,9 +10,9 @@ from convstudio.kernels import conv as conv_module
 from convstudio.kernels import conv_grad, conv_shift, parallel
 from convstudio.kernels.conv_grad import conv2d_input_grad, conv2d_weight_grad
 from convstudio.kernels.conv_shift import ROW, STEP_BYTES, TAP, shift_conv2d, shift_weight_grad
-from convstudio.kernels.winograd import winograd_weight_grad3x3
+from convstudio.kernels.winograd import F4, winograd_weight_grad3x3
 from tests.kernels import naive_kernels as naive
-from tests.kernels.test_kernel_conv import close, conv_configs, random
+from tests.kernels.test_kernel_conv import F2, close, conv_configs, random
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -114,9 +114,10 @@ def test_gradients_match_torch(c, k, size, padding, dilation, groups):
 
 
 @SETTINGS
-@given(st.integers(1, 2), st.integers(1, 4), st.integers(1, 4), st.integers(1, 9), st.integers(1, 9),
-       st.tuples(*[st.integers(0, 2)] * 4), st.sampled_from([1, 500, 1 << 20]), st.integers(0, 2**16))
-def test_winograd_weight_gradient_matches_loops(n, c, k, h, w, pads, budget, seed):
+@given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), st.integers(1, 9), st.integers(1, 9),
+       st.tuples(*[st.integers(0, 2)] * 4), st.sampled_from([1, 500, 1 << 20]), st.integers(0, 2**16),
+       st.sampled_from([F4, F2]))
+def test_winograd_weight_gradient_matches_loops(n, c, k, h, w, pads, budget, seed, tiling):
     """The Winograd weight gradient over odd sizes (half-filled tiles), asymmetric padding and bands."""
     pt, pb, pl, pr = pads
     assume(h + pt + pb >= 3 and w + pl + pr >= 3)
@@ -124,6 +125,6 @@ def test_winograd_weight_gradient_matches_loops(n, c, k, h, w, pads, budget, see
     x, weight = random(rng, n, c, h, w), random(rng, k, c, 3, 3)
     padding = ((pt, pb), (pl, pr))
     g = random(rng, n, k, h + pt + pb - 2, w + pl + pr - 2)
-    dweight = winograd_weight_grad3x3(x, g, padding, None, budget)
+    dweight = winograd_weight_grad3x3(x, g, padding, None, budget, tiling)
     geometry = dict(stride=(1, 1), padding=padding, dilation=(1, 1), groups=1)
     close(dweight, naive.conv2d_grads(x, weight, g, **geometry)[1])
