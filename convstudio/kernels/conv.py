@@ -180,8 +180,11 @@ def winograd_pays(shape, itemsize: int, steps, groups: int, positions: int, shar
 
 
 def winograd_band_bytes() -> int:
-    """This worker's part of the scratch for Winograd's bands (patches, transforms, products)."""
-    return parallel.share(MAX_SCRATCH_BYTES // 12)
+    """This worker's part of the scratch for Winograd's bands (patches, transforms, products): a
+    third of the whole, beside at most half for the transformed filters. Wide bands keep the
+    products wide (the weight gradient's sum over a band's tiles most of all); measured on VGG's
+    layers, 16 MB a worker beat 4 MB by up to 1.6 times at 256 channels and lost 5 % at 64."""
+    return parallel.share(MAX_SCRATCH_BYTES // 3)
 
 
 def _shift_taps(weight: np.ndarray, steps, groups: int, positions: int, padded, itemsize: int) -> str | None:

@@ -87,9 +87,9 @@ def _weight_grad(x, g, geometry, groups: int, cancel) -> np.ndarray:
     if conv.winograd_pays((k, cg, kh, kw), x.itemsize, (sh, sw, dh, dw), groups, ho * wo, shared=False):
         return winograd_weight_grad3x3(x, g, ((pt, pb), (pl, pr)), cancel, conv.winograd_band_bytes())
     if (sh, sw) == (1, 1) and cg * kg <= SHIFT_MAX_CHANNEL_PAIRS and image_scratch <= conv.TILE_BYTES:
-        # One product per kernel row for very few input channels while the copy stays in cache, else per tap.
-        few = groups == 1 and c < conv.SHIFT_CHANNELS[0] and c * kw * (h + pt + pb) * (w + pl + pr) * x.itemsize \
-            <= conv.ROW_COPY_BYTES
+        # Very few input channels: one product per kernel row, whose blocks have kW times the columns
+        # (measured: VGG's RGB layer 3.7 times faster than per tap, TinyVGG's 1.1 times).
+        few = groups == 1 and c < conv.SHIFT_CHANNELS[0]
         return shift_weight_grad(x, g, (kh, kw), ((pt, pb), (pl, pr)), (dh, dw), groups, cancel, ROW if few else TAP)
     grad = np.zeros((groups, kg, cg * kh * kw), dtype=x.dtype)
     xt = x.transpose(1, 0, 2, 3)

@@ -218,10 +218,11 @@ def test_pointwise_cancel():
         conv2d(np.ones((1, 3, 4, 4), np.float32), np.ones((2, 3, 1, 1), np.float32), cancel=lambda: True)
 
 
-@pytest.mark.parametrize("c, size", [(64, 224), (256, 56)])
+@pytest.mark.parametrize("c, size", [(64, 224), (256, 112)])
 def test_scratch_stays_bounded(c, size):
-    """Wide layers (im2col and Winograd) work in bounded bands and never hold a whole column matrix
-    (9 times the input): Winograd's scratch is its transformed filters and one band per worker."""
+    """Wide layers (im2col and Winograd) work in bands of bounded size, not on a whole column matrix
+    (9 times the input): on inputs this large, less than half of one. Winograd's scratch is its
+    transformed filters and one band per worker."""
     rng = np.random.default_rng(3)
     x, weight = random(rng, 1, c, size, size), random(rng, c, c, 3, 3)
     tracemalloc.start()
@@ -231,7 +232,7 @@ def test_scratch_stays_bounded(c, size):
     finally:
         tracemalloc.stop()
     assert peak - out.nbytes <= conv_module.MAX_SCRATCH_BYTES
-    assert peak - out.nbytes < 9 * x.nbytes
+    assert peak - out.nbytes < 9 * x.nbytes / 2
 
 
 @pytest.mark.parametrize(
