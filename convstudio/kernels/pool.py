@@ -82,7 +82,7 @@ def max_pool2d_backward(x, g, kernel, stride=None, padding=(0, 0), taps=None) ->
     args = _geometry(kernel, stride, padding)
     if taps is None:
         taps = max_pool2d_with_taps(x, *args)[1]
-    return _scatter(g, x.shape, args, lambda t, s: g[s] * (taps[s] == t).view(np.int8))
+    return _scatter(g, x.shape, args, lambda t, s, out=None: np.multiply(g[s], taps[s] == t, out=out))
 
 
 def avg_pool2d_backward(x_shape, g, kernel, stride=None, padding=(0, 0),
@@ -93,7 +93,7 @@ def avg_pool2d_backward(x_shape, g, kernel, stride=None, padding=(0, 0),
         g = g * _padding_share(x_shape[2:], kernel, stride, padding, g.dtype)
     args = _geometry(kernel, stride, padding)
     share = g / g.dtype.type(args[0][0] * args[0][1])
-    return _scatter(share, x_shape, args, lambda t, s: share[s])
+    return _scatter(share, x_shape, args, lambda t, s, out=None: share[s] if out is None else np.copyto(out, share[s]))
 
 
 def global_avg_pool2d_backward(x_shape, g) -> np.ndarray:
@@ -157,7 +157,8 @@ def _scatter(g, x_shape, args, share) -> np.ndarray:
     """Add share(tap, images) of every window tap into the padded input's gradient, then crop.
 
     Windows that do not overlap (stride >= kernel) write each input position at most once, so
-    each tap's share is written straight into place instead of being added.
+    each tap's share is written straight into place (share(tap, images, out=place)) instead of
+    being added.
     """
     (kh, kw), (sh, sw), (ph, pw) = args
     n, c, h, w = x_shape
@@ -174,7 +175,7 @@ def _scatter(g, x_shape, args, share) -> np.ndarray:
             for j in range(kw):
                 view = part[:, :, i: i + (ho - 1) * sh + 1: sh, j: j + (wo - 1) * sw + 1: sw]
                 if apart:
-                    view[...] = share(i * kw + j, s)
+                    share(i * kw + j, s, out=view)
                 else:
                     view += share(i * kw + j, s)
         if ph or pw:
