@@ -27,7 +27,7 @@ from convstudio.kernels.args import (
 )
 from convstudio.kernels.conv_shift import ROW, TAP, shift_conv2d
 from convstudio.kernels.gather import gather
-from convstudio.kernels.winograd import transformed_filters, winograd_conv3x3, winograd_filter_bytes
+from convstudio.kernels.winograd import band_fits, transformed_filters, winograd_conv3x3, winograd_filter_bytes
 
 TILE_BYTES = 4 << 20
 MAX_SCRATCH_BYTES = 96 << 20
@@ -141,13 +141,14 @@ def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel, 
     if kh == kw == 1 and pt == pb == pl == pr == 0:
         _pointwise(x[:, :, ::sh, ::sw][:, :, :ho, :wo], w3, b3, out, cancel)
         return
-    if winograd_pays(weight.shape, weight.itemsize, (sh, sw, dh, dw), groups, ho * wo, shared=True):
+    if (winograd_pays(weight.shape, weight.itemsize, (sh, sw, dh, dw), groups, ho * wo, shared=True)
+            and band_fits(c, k, wo, x.itemsize, winograd_band_bytes())):
         winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, winograd_band_bytes(),
                          None if filters is None else filters())
         return
-    taps = _shift_taps(weight, (sh, sw), groups, ho * wo, (h + pt + pb, w + pl + pr), x.itemsize)
-    if taps is not None:
-        shift_conv2d(x, weight, bias, ((pt, pb), (pl, pr)), (dh, dw), out, cancel, taps)
+    mode = _shift_mode(weight, (sh, sw), groups, (ho, wo), (h + pt + pb, w + pl + pr), x.itemsize)
+    if mode is not None:
+        shift_conv2d(x, weight, bias, ((pt, pb), (pl, pr)), (dh, dw), out, cancel, mode)
         return
     geometry = (sh, sw, dh, dw, pt, pl)
     scratch = None
@@ -169,14 +170,15 @@ def winograd_pays(shape, itemsize: int, steps, groups: int, positions: int, shar
     position) and of the weights (~ C*K, held as scratch): it wins for wide layers on maps
     that are not tiny. Inside a batch-parallel worker the transforms run on every core, not
     just the BLAS products, so narrower layers already win (measured on VGG's 64-channel block).
-    The transformed weights take at most half the scratch: ``shared`` when all workers read one
-    copy, else one copy each."""
+    The transformed weights take at most half the scratch, ``shared`` by all workers (the
+    forward); otherwise (the weight gradient) each worker holds its own sums of that size, and
+    half as much again while it turns them into the gradient."""
     k, c, kh, kw = shape
     least = WINOGRAD_MIN_CHANNELS_SPLIT if parallel.splitting() else WINOGRAD_MIN_CHANNELS
     held = MAX_SCRATCH_BYTES if shared else parallel.share(MAX_SCRATCH_BYTES)
+    need = winograd_filter_bytes(k, c, itemsize) * (2 if shared else 3) // 2
     return (kh == kw == 3 and steps == (1, 1, 1, 1) and groups == 1
-            and min(c, k) >= least and positions >= WINOGRAD_MIN_POSITIONS
-            and winograd_filter_bytes(k, c, itemsize) <= held // 2)
+            and min(c, k) >= least and positions >= WINOGRAD_MIN_POSITIONS and need <= held // 2)
 
 
 def winograd_band_bytes() -> int:
@@ -187,7 +189,7 @@ def winograd_band_bytes() -> int:
     return parallel.share(MAX_SCRATCH_BYTES // 3)
 
 
-def _shift_taps(weight: np.ndarray, steps, groups: int, positions: int, padded, itemsize: int) -> str | None:
+def _shift_mode(weight: np.ndarray, steps, groups: int, out_size, padded, itemsize: int) -> str | None:
     """Which shifted-product path (conv_shift) beats im2col, if any: narrow stride-1 layers.
 
     Measured on TinyVGG, LeNet and small VGG-like layers: one product per kernel row (ROW) wins
@@ -195,13 +197,13 @@ def _shift_taps(weight: np.ndarray, steps, groups: int, positions: int, padded, 
     channels for BLAS, one product per tap (TAP), whose scratch is one padded image and two
     output-sized sums, kept within a tile."""
     k, c, kh, kw = weight.shape
-    hp, wp = padded
+    (ho, wo), (hp, wp) = out_size, padded
     if steps != (1, 1) or groups != 1 or max(c, k) > SHIFT_CHANNELS[1]:
         return None
     if c * kw * hp * wp * itemsize <= ROW_COPY_BYTES:
         return ROW
-    image_bytes = itemsize * (c * hp + 2 * k * (hp - kh + 1)) * wp
-    if c >= SHIFT_CHANNELS[0] and positions >= SHIFT_MIN_POSITIONS and image_bytes <= TILE_BYTES:
+    image_bytes = itemsize * (c * hp + 2 * k * ho) * wp
+    if c >= SHIFT_CHANNELS[0] and ho * wo >= SHIFT_MIN_POSITIONS and image_bytes <= TILE_BYTES:
         return TAP
     return None
 

@@ -17,7 +17,7 @@ from convstudio.kernels.args import check_cancel, pair, side_padding
 from convstudio.kernels.conv_shift import ROW, TAP, shift_weight_grad
 from convstudio.kernels.gather import gather
 from convstudio.kernels.transpose import scatter_full
-from convstudio.kernels.winograd import winograd_weight_grad3x3
+from convstudio.kernels.winograd import band_fits, winograd_weight_grad3x3
 
 # Below this many input channels per group, the input gradient as a convolution is a matrix
 # product with too few rows for BLAS to be efficient; scattering Wᵀ·g then does better.
@@ -83,14 +83,17 @@ def _weight_grad(x, g, geometry, groups: int, cancel) -> np.ndarray:
     n, c, h, w = x.shape
     k, ho, wo = g.shape[1:]
     cg, kg = c // groups, k // groups
-    image_scratch = (c * (h + pt + pb) + k * ho) * (w + pl + pr) * x.itemsize  # a padded image and a wide g
-    if conv.winograd_pays((k, cg, kh, kw), x.itemsize, (sh, sw, dh, dw), groups, ho * wo, shared=False):
+    if (conv.winograd_pays((k, cg, kh, kw), x.itemsize, (sh, sw, dh, dw), groups, ho * wo, shared=False)
+            and band_fits(c, k, wo, x.itemsize, conv.winograd_band_bytes(), grad=True)):
         return winograd_weight_grad3x3(x, g, ((pt, pb), (pl, pr)), cancel, conv.winograd_band_bytes())
+    # Very few input channels: one product per kernel row, whose blocks have kW times the columns
+    # (measured: VGG's RGB layer 3.7 times faster than per tap, TinyVGG's 1.1 times).
+    mode = ROW if groups == 1 and c < conv.SHIFT_CHANNELS[0] else TAP
+    hp, wp = h + pt + pb, w + pl + pr
+    copy = c * kw * hp if mode == ROW else 0
+    image_scratch = (c * hp + k * ho + copy) * wp * x.itemsize  # a padded image, a wide g and ROW's copy
     if (sh, sw) == (1, 1) and cg * kg <= SHIFT_MAX_CHANNEL_PAIRS and image_scratch <= conv.TILE_BYTES:
-        # Very few input channels: one product per kernel row, whose blocks have kW times the columns
-        # (measured: VGG's RGB layer 3.7 times faster than per tap, TinyVGG's 1.1 times).
-        few = groups == 1 and c < conv.SHIFT_CHANNELS[0]
-        return shift_weight_grad(x, g, (kh, kw), ((pt, pb), (pl, pr)), (dh, dw), groups, cancel, ROW if few else TAP)
+        return shift_weight_grad(x, g, (kh, kw), ((pt, pb), (pl, pr)), (dh, dw), groups, cancel, mode)
     grad = np.zeros((groups, kg, cg * kh * kw), dtype=x.dtype)
     xt = x.transpose(1, 0, 2, 3)
     scratch = None

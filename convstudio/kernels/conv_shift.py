@@ -58,7 +58,7 @@ def _images_per_step(n: int, bytes_per_image: int) -> int:
 TAP, ROW = "tap", "row"
 
 
-def _shifted(flat, taps: str, kernel, dilation, wp: int, length: int, buffer) -> np.ndarray:
+def _shifted(flat, kernel, dilation, wp: int, length: int, buffer) -> np.ndarray:
     """ROW's copy: the (m, C, kW, length + (kH - 1)·dH·Wp) column shifts of the flat images."""
     (kh, kw), (dh, dw) = kernel, dilation
     m, c = flat.shape[:2]
@@ -69,14 +69,16 @@ def _shifted(flat, taps: str, kernel, dilation, wp: int, length: int, buffer) ->
     return out
 
 
-def _copy_values(taps: str, c: int, kernel, dilation, wp: int, length: int) -> int:
+def _copy_values(mode: str, c: int, kernel, dilation, wp: int, length: int) -> int:
     """Values of one image's ROW copy (none for TAP)."""
+    if mode not in (TAP, ROW):
+        raise ValueError(f"conv_shift: unknown mode {mode!r}; use TAP or ROW")
     (kh, kw), (dh, _) = kernel, dilation
-    return c * kw * (length + (kh - 1) * dh * wp) if taps == ROW else 0
+    return c * kw * (length + (kh - 1) * dh * wp) if mode == ROW else 0
 
 
 def shift_conv2d(x, weight, bias, pads, dilation, out, cancel: Callable[[], bool] | None = None,
-                 taps: str = TAP) -> None:
+                 mode: str = TAP) -> None:
     """Write the stride-1, ungrouped convolution of x (N, C, H, W) into out (N, K, Ho, Wo)."""
     n, c, h, w = x.shape
     k, _, kh, kw = weight.shape
@@ -84,18 +86,18 @@ def shift_conv2d(x, weight, bias, pads, dilation, out, cancel: Callable[[], bool
     ho, wo = out.shape[2:]
     wp = w + pl + pr
     length = (ho - 1) * wp + wo  # the last tap's view ends exactly at the padded image's end
-    copy = _copy_values(taps, c, (kh, kw), dilation, wp, length)
+    copy = _copy_values(mode, c, (kh, kw), dilation, wp, length)
     step = _images_per_step(n, (c * (h + pt + pb) * wp + 2 * k * ho * wp + copy) * x.itemsize)
     buffer = np.empty(step * c * (h + pt + pb) * wp, dtype=x.dtype) if (pt or pb or pl or pr) else None
     shifted = np.empty(step * copy, dtype=x.dtype)
     acc = np.empty((step, k, ho * wp), dtype=x.dtype)
     part = np.empty((step, k, length), dtype=x.dtype)
-    products = _products(weight, taps, dilation, wp)
+    products = _products(weight, mode, dilation, wp)
     for n0 in range(0, n, step):
         check_cancel(cancel, "conv2d")
         m = min(step, n - n0)
         flat = padded_flat(x[n0:n0 + m], pads, buffer)
-        source = flat if taps == TAP else _shifted(flat, taps, (kh, kw), dilation, wp, length, shifted)
+        source = flat if mode == TAP else _shifted(flat, (kh, kw), dilation, wp, length, shifted)
         source = source.reshape(m, -1, source.shape[-1])
         total = acc[:m, :, :length]
         for p, (w_p, off) in enumerate(products):
@@ -107,11 +109,11 @@ def shift_conv2d(x, weight, bias, pads, dilation, out, cancel: Callable[[], bool
         out[n0:n0 + m] = acc[:m].reshape(m, k, ho, wp)[:, :, :, :wo]
 
 
-def _products(weight, taps: str, dilation, wp: int):
+def _products(weight, mode: str, dilation, wp: int):
     """(weights (K, source rows), offset into the source) of each product the forward sums."""
     k, c, kh, kw = weight.shape
     dh, dw = dilation
-    if taps == ROW:
+    if mode == ROW:
         return [(np.ascontiguousarray(weight[:, :, i]).reshape(k, c * kw), i * dh * wp) for i in range(kh)]
     taps_at = [(i, j) for i in range(kh) for j in range(kw)]
     return [(np.ascontiguousarray(weight[:, :, i, j]), off)
@@ -119,12 +121,11 @@ def _products(weight, taps: str, dilation, wp: int):
 
 
 def shift_weight_grad(x, g, kernel, pads, dilation, groups: int,
-                      cancel: Callable[[], bool] | None = None, taps: str = TAP) -> np.ndarray:
+                      cancel: Callable[[], bool] | None = None, mode: str = TAP) -> np.ndarray:
     """dL/dW (K, C/groups, kH, kW) of a stride-1 convolution from x (N, C, H, W) and g (N, K, Ho, Wo).
 
     Each product's block is Σ over images of g (K, L) times its source's rows transposed; g sits
-    in a buffer of the padded width whose junk columns stay zero, so they add nothing. ROW takes
-    groups == 1 only.
+    in a buffer of the padded width whose junk columns stay zero, so they add nothing.
     """
     n, c, h, w = x.shape
     k, ho, wo = g.shape[1:]
@@ -134,34 +135,34 @@ def shift_weight_grad(x, g, kernel, pads, dilation, groups: int,
     wp = w + pl + pr
     length = (ho - 1) * wp + wo
     cg, kg = c // groups, k // groups
-    copy = _copy_values(taps, c, kernel, dilation, wp, length)
+    copy = _copy_values(mode, c, kernel, dilation, wp, length)
     step = _images_per_step(n, (c * (h + pt + pb) * wp + k * ho * wp + copy) * x.itemsize)
     buffer = np.empty(step * c * (h + pt + pb) * wp, dtype=x.dtype) if (pt or pb or pl or pr) else None
     shifted = np.empty(step * copy, dtype=x.dtype)
     wide = np.zeros((step, k, ho, wp), dtype=x.dtype)
-    blocks = _grad_blocks(taps, kernel, dilation, wp)
-    width = cg if taps == TAP else cg * kw
+    blocks = _grad_blocks(mode, kernel, dilation, wp)
+    width = cg if mode == TAP else cg * kw
     grad = np.zeros((len(blocks), groups, kg, width), dtype=x.dtype)
     part = np.empty((step, groups, kg, width), dtype=x.dtype)
     for n0 in range(0, n, step):
         check_cancel(cancel, "conv2d backward")
         m = min(step, n - n0)
         flat = padded_flat(x[n0:n0 + m], pads, buffer)
-        source = flat if taps == TAP else _shifted(flat, taps, kernel, dilation, wp, length, shifted)
+        source = flat if mode == TAP else _shifted(flat, kernel, dilation, wp, length, shifted)
         source = source.reshape(m, groups, -1, source.shape[-1])
         wide[:m, :, :, :wo] = g[n0:n0 + m]
         gf = wide[:m].reshape(m, groups, kg, ho * wp)[..., :length]
         for b, off in enumerate(blocks):
             np.matmul(gf, source[..., off:off + length].swapaxes(-1, -2), out=part[:m])
             grad[b] += part[:m].sum(axis=0) if m > 1 else part[0]
-    if taps == TAP:
+    if mode == TAP:
         return grad.transpose(1, 2, 3, 0).reshape(k, cg, kh, kw)
     return grad.reshape(kh, k, cg, kw).transpose(1, 2, 0, 3).copy()
 
 
-def _grad_blocks(taps: str, kernel, dilation, wp: int) -> list[int]:
+def _grad_blocks(mode: str, kernel, dilation, wp: int) -> list[int]:
     """The source offset of each block of the weight gradient: per tap or per kernel row."""
     (kh, kw), (dh, dw) = kernel, dilation
-    if taps == ROW:
+    if mode == ROW:
         return [i * dh * wp for i in range(kh)]
     return _offsets(kh, kw, dh, dw, wp)

@@ -66,12 +66,27 @@ def winograd_filter_bytes(k: int, c: int, itemsize: int, tiling: Tiling = F4) ->
     return tiling.alpha ** 2 * k * c * itemsize
 
 
-def _bands(tiling: Tiling, n: int, c: int, k: int, th: int, tw: int, itemsize: int, budget: int):
-    """Bands (i0, i1, t0, tr): images i0 .. i1 and tile rows t0 .. t0 + tr of each, whose patches,
-    transforms and products fit ``budget``. Small maps go several whole images to a band, so the
-    matrix products stay wide enough for BLAS to run at full speed; large maps a few rows at a time."""
-    per_row = tiling.alpha ** 2 * (2 * c + k) * tw * itemsize
-    rows = max(1, budget // per_row)
+def tile_bytes(c: int, k: int, itemsize: int, grad: bool = False, tiling: Tiling = F4) -> int:
+    """Scratch one tile of a band takes: its share of the padded input, its patches, their
+    transform, the products and their inverse (and, for the weight gradient, its piece of the
+    zero-padded output gradient). Counted generously: the padded input's border is a full tile's."""
+    m, a = tiling.m, tiling.alpha
+    values = a * m * c + a * a * c + a * max(a * c, m * k) + a * a * k + m * m * k + (a * m * k if grad else 0)
+    return values * itemsize
+
+
+def band_fits(c: int, k: int, wo: int, itemsize: int, budget: int, grad: bool = False, tiling: Tiling = F4) -> bool:
+    """Whether one row of tiles fits ``budget``: bands are never thinner than that, so on maps too
+    wide for it Winograd would overrun its scratch (im2col, which splits rows, takes them)."""
+    return -(-wo // tiling.m) * tile_bytes(c, k, itemsize, grad, tiling) <= budget
+
+
+def _bands(tiling: Tiling, n: int, c: int, k: int, th: int, tw: int, itemsize: int, budget: int, grad: bool):
+    """Bands (i0, i1, t0, tr): images i0 .. i1 and tile rows t0 .. t0 + tr of each, whose scratch
+    (`tile_bytes`) fits ``budget`` when one tile row does (`band_fits`). Small maps go several whole
+    images to a band, so the matrix products stay wide enough for BLAS to run at full speed; large
+    maps a few rows at a time."""
+    rows = max(1, budget // (tw * tile_bytes(c, k, itemsize, grad, tiling)))
     if rows >= th:
         step = min(n, rows // th)
         return [(i0, min(n, i0 + step), 0, th) for i0 in range(0, n, step)]
@@ -119,9 +134,9 @@ def winograd_conv3x3(x, weight, bias, padding, out, cancel, budget: int, u: list
                      tiling: Tiling = F4) -> None:
     """Write the stride-1, undilated, ungrouped 3x3 convolution of x into out (N, K, Ho, Wo).
 
-    Work goes in bands (several images, or rows of one) whose patches, transforms and products
-    fit ``budget`` bytes; ``cancel`` is polled per band. ``u``: the filters already transformed
-    (shared by workers that each take a band of the same image).
+    Work goes in bands (several images, or rows of one) whose scratch fits ``budget`` bytes when
+    one tile row does; ``cancel`` is polled per band. ``u``: the filters already transformed (made
+    once for the workers that share the batch or the image).
     """
     n, c, _, _ = x.shape
     k = weight.shape[0]
@@ -129,7 +144,7 @@ def winograd_conv3x3(x, weight, bias, padding, out, cancel, budget: int, u: list
     m, a = tiling.m, tiling.alpha
     th, tw = -(-ho // m), -(-wo // m)
     u = transformed_filters(weight, tiling) if u is None else u
-    bands = _bands(tiling, n, c, k, th, tw, x.itemsize, budget)
+    bands = _bands(tiling, n, c, k, th, tw, x.itemsize, budget, grad=False)
     band = _Band(tiling, c, k, bands, tw, x.dtype)
     for i0, i1, t0, tr in bands:
         check_cancel(cancel, "conv2d")
@@ -167,14 +182,23 @@ def winograd_weight_grad3x3(x, g, padding, cancel, budget: int, tiling: Tiling =
 
     The forward is Y = Aᵀ[U ⊙ V]A per tile with U = G w Gᵀ, so dL/dU = Σ over tiles of
     (A dY Aᵀ) ⊙ V — one (K × tiles)·(tiles × C) product per entry of the α×α tile — and
-    dL/dw = Gᵀ (dL/dU) G. The output gradient is zero-padded to whole tiles, so the values the
-    forward drops or never computes contribute nothing.
+    dL/dw = Gᵀ (dL/dU) G. The bands' scratch is gone before that last product.
     """
+    a, k, c = tiling.alpha, g.shape[1], x.shape[1]
+    du = _filter_gradient_sums(x, g, padding, cancel, budget, tiling)
+    gg = np.kron(tiling.g, tiling.g).T.astype(x.dtype)
+    grad = gg @ du.reshape(a * a, k * c)
+    return np.ascontiguousarray(grad.reshape(3, 3, k, c).transpose(2, 3, 0, 1))
+
+
+def _filter_gradient_sums(x, g, padding, cancel, budget: int, tiling: Tiling) -> np.ndarray:
+    """dL/dU (α², K, C), summed band by band. The output gradient is zero-padded to whole tiles, so
+    the values the forward drops or never computes contribute nothing."""
     n, c, _, _ = x.shape
     k, ho, wo = g.shape[1:]
     m, a = tiling.m, tiling.alpha
     th, tw = -(-ho // m), -(-wo // m)
-    bands = _bands(tiling, n, c, k, th, tw, x.itemsize, budget)
+    bands = _bands(tiling, n, c, k, th, tw, x.itemsize, budget, grad=True)
     band = _Band(tiling, c, k, bands, tw, x.dtype)
     wide = np.zeros((max(i1 - i0 for i0, i1, _, _ in bands), k, m * max(tr for *_, tr in bands), m * tw),
                     dtype=x.dtype)
@@ -191,9 +215,7 @@ def winograd_weight_grad3x3(x, g, padding, cancel, budget: int, tiling: Tiling =
         for e in range(a * a):  # one entry at a time: the sums' scratch stays (K, C)
             np.matmul(dm[e], v[e].T, out=part)
             du[e] += part
-    gg = np.kron(tiling.g, tiling.g).T.astype(x.dtype)
-    grad = gg @ du.reshape(a * a, k * c)
-    return np.ascontiguousarray(grad.reshape(3, 3, k, c).transpose(2, 3, 0, 1))
+    return du
 
 
 def _inverse_adjoint(band: _Band, dy: np.ndarray) -> np.ndarray:

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from convstudio.errors import RunCancelled
 from convstudio.kernels import conv as conv_module
+from convstudio.kernels import conv_grad as conv_grad_module
 from convstudio.kernels import parallel
+from convstudio.kernels.conv_grad import conv2d_weight_grad
 from convstudio.kernels import conv2d, conv_transpose2d
 from convstudio.kernels.winograd import F4, Tiling, winograd_conv3x3
 from tests.kernels import naive_kernels as naive
@@ -219,20 +221,30 @@ def test_pointwise_cancel():
 
 
 @pytest.mark.parametrize("c, size", [(64, 224), (256, 112)])
-def test_scratch_stays_bounded(c, size):
-    """Wide layers (im2col and Winograd) work in bands of bounded size, not on a whole column matrix
-    (9 times the input): on inputs this large, less than half of one. Winograd's scratch is its
-    transformed filters and one band per worker."""
+def test_scratch_stays_bounded(monkeypatch, c, size):
+    """Wide layers on Winograd's path (forward and weight gradient, the batch split over two
+    workers) work in bands of bounded size, not on a whole column matrix (9 times the input): on
+    inputs this large, less than half of one. The scratch is the transformed filters (or each
+    worker's sums) and one band per worker."""
+    monkeypatch.setattr(parallel, "WORKERS", 2)
+    calls = []
+    for module, name in ((conv_module, "winograd_conv3x3"), (conv_grad_module, "winograd_weight_grad3x3")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, real=real, name=name: calls.append(name) or real(*a))
     rng = np.random.default_rng(3)
-    x, weight = random(rng, 1, c, size, size), random(rng, c, c, 3, 3)
+    x, weight = random(rng, 4, c, size, size), random(rng, c, c, 3, 3)  # two images a worker
     tracemalloc.start()
     try:
         out = conv2d(x, weight, padding=1)
-        _, peak = tracemalloc.get_traced_memory()
+        forward, _ = tracemalloc.get_traced_memory()[1], tracemalloc.reset_peak()
+        conv2d_weight_grad(x, out, (3, 3), padding=1)
+        backward = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak - out.nbytes <= conv_module.MAX_SCRATCH_BYTES
-    assert peak - out.nbytes < 9 * x.nbytes / 2
+    assert set(calls) == {"winograd_conv3x3", "winograd_weight_grad3x3"}  # both took Winograd's path
+    for peak in (forward - out.nbytes, backward - out.nbytes):
+        assert peak <= conv_module.MAX_SCRATCH_BYTES
+        assert peak < 9 * x.nbytes / 2
 
 
 @pytest.mark.parametrize(

@@ -57,26 +57,32 @@ def test_gradients_match_loops(cfg, min_rows, max_pairs):
 
 @SETTINGS
 @given(stride_one(), st.sampled_from([1, 4000, STEP_BYTES]), st.sampled_from([TAP, ROW]))
-def test_shift_paths_match_loops(cfg, step_bytes, taps):
-    """The shifted-product forward (ungrouped) and weight gradient (grouped too, one product per
-    tap), any padding and dilation, one or several images per step, a product per tap or per row."""
+def test_shift_paths_match_loops(cfg, step_bytes, mode):
+    """The shifted-product forward (ungrouped) and weight gradient (grouped too), any padding and
+    dilation, one or several images per step, a product per tap or per kernel row."""
     x, weight, g, geometry = case({**cfg, "groups": 1})
     bias = random(np.random.default_rng(cfg["seed"] + 1), cfg["k"])
-    xg, weight_g, gg, geometry_g = case(cfg if taps == TAP else {**cfg, "groups": 1})
+    xg, weight_g, gg, geometry_g = case(cfg)
     saved, conv_shift.STEP_BYTES = conv_shift.STEP_BYTES, step_bytes
     try:
         out = np.empty(g.shape, np.float32)
-        shift_conv2d(x, weight, bias, geometry["padding"], geometry["dilation"], out, taps=taps)
+        shift_conv2d(x, weight, bias, geometry["padding"], geometry["dilation"], out, mode=mode)
         dweight = shift_weight_grad(xg, gg, cfg["kernel"], geometry_g["padding"], geometry_g["dilation"],
-                                    geometry_g["groups"], taps=taps)
+                                    cfg["groups"], mode=mode)
     finally:
         conv_shift.STEP_BYTES = saved
     close(out, naive.conv2d(x, weight, bias, **geometry))
     close(dweight, naive.conv2d_grads(xg, weight_g, gg, **geometry_g)[1])
 
 
-@pytest.mark.parametrize("c, size, taps", [(10, 62, TAP), (10, 30, ROW), (3, 64, ROW), (64, 30, None)])
-def test_layers_take_the_measured_shift_path(monkeypatch, c, size, taps):
+def test_an_unknown_shift_mode_is_refused():
+    x, weight = np.ones((1, 2, 5, 5), np.float32), np.ones((2, 2, 3, 3), np.float32)
+    with pytest.raises(ValueError, match="unknown mode 'rows'"):
+        shift_conv2d(x, weight, None, ((0, 0), (0, 0)), (1, 1), np.empty((1, 2, 3, 3), np.float32), mode="rows")
+
+
+@pytest.mark.parametrize("c, size, mode", [(10, 62, TAP), (10, 30, ROW), (3, 64, ROW), (64, 30, None)])
+def test_layers_take_the_measured_shift_path(monkeypatch, c, size, mode):
     """TinyVGG's large maps take one product per tap, its small maps and its RGB input one per kernel
     row, wide layers neither; every path gives im2col's result."""
     monkeypatch.setattr(parallel, "WORKERS", 1)
@@ -85,9 +91,9 @@ def test_layers_take_the_measured_shift_path(monkeypatch, c, size, taps):
     calls = []
     monkeypatch.setattr(conv_module, "shift_conv2d", lambda *a: calls.append(a[-1]) or shift_conv2d(*a))
     out = conv_module.conv2d(x, weight, bias)
-    assert calls == ([taps] if taps else [])
+    assert calls == ([mode] if mode else [])
     monkeypatch.setattr(conv_module, "SHIFT_CHANNELS", (8, 0))
-    assert conv_module._shift_taps(weight, (1, 1), 1, size * size, (size, size), 4) is None
+    assert conv_module._shift_mode(weight, (1, 1), 1, (size - 2, size - 2), (size, size), 4) is None
     np.testing.assert_allclose(out, conv_module.conv2d(x, weight, bias), rtol=1e-5, atol=1e-5)
 
 

@@ -189,6 +189,6 @@ def test_a_users_openblas_setting_wins():
 def test_the_blas_setting_comes_before_numpy_loads():
     """The setting only works before OpenBLAS loads, so nothing above it in the package may import NumPy."""
     tree = ast.parse(Path(convstudio.__file__).read_text())
-    first_import = next(i for i, node in enumerate(tree.body) if isinstance(node, ast.ImportFrom))
     setting = next(i for i, node in enumerate(tree.body) if "OPENBLAS_THREAD_TIMEOUT" in ast.unparse(node))
-    assert setting < first_import
+    above = [node for node in tree.body[:setting] if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert [alias.name for node in above for alias in node.names] == ["os"]
