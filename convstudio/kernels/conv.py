@@ -128,7 +128,7 @@ class _Once:
             return self._value
 
 
-def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel, filters=None) -> None:
+def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel, filters: _Once) -> None:
     """The convolution of one slice of the batch (or band of rows), written into its slice of out.
 
     ``filters`` gives Winograd's transformed filters, made once for all the slices."""
@@ -141,10 +141,10 @@ def _conv_into(x, weight, bias, geometry, groups: int, out: np.ndarray, cancel, 
     if kh == kw == 1 and pt == pb == pl == pr == 0:
         _pointwise(x[:, :, ::sh, ::sw][:, :, :ho, :wo], w3, b3, out, cancel)
         return
+    band = winograd_band_bytes()
     if (winograd_pays(weight.shape, weight.itemsize, (sh, sw, dh, dw), groups, ho * wo, shared=True)
-            and band_fits(c, k, wo, x.itemsize, winograd_band_bytes())):
-        winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, winograd_band_bytes(),
-                         None if filters is None else filters())
+            and band_fits(c, k, wo, x.itemsize, band)):
+        winograd_conv3x3(x, weight, bias, ((pt, pb), (pl, pr)), out, cancel, band, filters())
         return
     mode = _shift_mode(weight, (sh, sw), groups, (ho, wo), (h + pt + pb, w + pl + pr), x.itemsize)
     if mode is not None:

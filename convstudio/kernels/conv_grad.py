@@ -83,9 +83,10 @@ def _weight_grad(x, g, geometry, groups: int, cancel) -> np.ndarray:
     n, c, h, w = x.shape
     k, ho, wo = g.shape[1:]
     cg, kg = c // groups, k // groups
+    band = conv.winograd_band_bytes()
     if (conv.winograd_pays((k, cg, kh, kw), x.itemsize, (sh, sw, dh, dw), groups, ho * wo, shared=False)
-            and band_fits(c, k, wo, x.itemsize, conv.winograd_band_bytes(), grad=True)):
-        return winograd_weight_grad3x3(x, g, ((pt, pb), (pl, pr)), cancel, conv.winograd_band_bytes())
+            and band_fits(c, k, wo, x.itemsize, band, grad=True)):
+        return winograd_weight_grad3x3(x, g, ((pt, pb), (pl, pr)), cancel, band)
     # Very few input channels: one product per kernel row, whose blocks have kW times the columns
     # (measured: VGG's RGB layer 3.7 times faster than per tap, TinyVGG's 1.1 times).
     mode = ROW if groups == 1 and c < conv.SHIFT_CHANNELS[0] else TAP

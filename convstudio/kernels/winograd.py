@@ -66,7 +66,7 @@ def winograd_filter_bytes(k: int, c: int, itemsize: int, tiling: Tiling = F4) ->
     return tiling.alpha ** 2 * k * c * itemsize
 
 
-def tile_bytes(c: int, k: int, itemsize: int, grad: bool = False, tiling: Tiling = F4) -> int:
+def _tile_bytes(c: int, k: int, itemsize: int, grad: bool = False, tiling: Tiling = F4) -> int:
     """Scratch one tile of a band takes: its share of the padded input, its patches, their
     transform, the products and their inverse (and, for the weight gradient, its piece of the
     zero-padded output gradient). Counted generously: the padded input's border is a full tile's."""
@@ -78,15 +78,15 @@ def tile_bytes(c: int, k: int, itemsize: int, grad: bool = False, tiling: Tiling
 def band_fits(c: int, k: int, wo: int, itemsize: int, budget: int, grad: bool = False, tiling: Tiling = F4) -> bool:
     """Whether one row of tiles fits ``budget``: bands are never thinner than that, so on maps too
     wide for it Winograd would overrun its scratch (im2col, which splits rows, takes them)."""
-    return -(-wo // tiling.m) * tile_bytes(c, k, itemsize, grad, tiling) <= budget
+    return -(-wo // tiling.m) * _tile_bytes(c, k, itemsize, grad, tiling) <= budget
 
 
 def _bands(tiling: Tiling, n: int, c: int, k: int, th: int, tw: int, itemsize: int, budget: int, grad: bool):
     """Bands (i0, i1, t0, tr): images i0 .. i1 and tile rows t0 .. t0 + tr of each, whose scratch
-    (`tile_bytes`) fits ``budget`` when one tile row does (`band_fits`). Small maps go several whole
+    (`_tile_bytes`) fits ``budget`` when one tile row does (`band_fits`). Small maps go several whole
     images to a band, so the matrix products stay wide enough for BLAS to run at full speed; large
     maps a few rows at a time."""
-    rows = max(1, budget // (tw * tile_bytes(c, k, itemsize, grad, tiling)))
+    rows = max(1, budget // (tw * _tile_bytes(c, k, itemsize, grad, tiling)))
     if rows >= th:
         step = min(n, rows // th)
         return [(i0, min(n, i0 + step), 0, th) for i0 in range(0, n, step)]
